@@ -1,0 +1,64 @@
+# Two commands matter: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LLAMA_VERSION := 0.3.36
+WHEELHOUSE := $(HOME)/.cache/leadership-coach/wheels
+# llama.cpp's default build targets the build machine's CPU (-march=native) and can emit AMX or
+# AVX-512 instructions that a VM advertises but does not allow ("Illegal instruction"). A fixed
+# AVX2 build runs on every machine of this kind; it lives in its own wheelhouse because pip's
+# wheel cache ignores CMAKE_ARGS and would hand back a native build.
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF
+# The test suite runs with the network cut off (loopback only) to prove nothing downloads.
+NO_NETWORK := unshare -n sh -c 'ip link set lo up && exec "$$@"' sh
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run test test-fast check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "==> creating the virtual environment in $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> upgrading pip"
+	@$(BIN)/pip install --quiet --upgrade pip
+	@echo "==> installing torch (CPU build)"
+	@$(BIN)/pip install --progress-bar off torch==2.13.0
+	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 5 minutes, once)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps --no-cache-dir \
+			llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELHOUSE); \
+	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
+	@echo "==> installing the project and its dependencies"
+	@$(BIN)/pip install --progress-bar off --find-links $(WHEELHOUSE) -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> set-up complete"
+
+run: install
+	$(BIN)/assistant serve
+
+test: install
+	@if $(NO_NETWORK) true 2>/dev/null; then \
+		echo "==> running the suite offline (loopback only)"; \
+		$(NO_NETWORK) $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "==> cannot cut the network here (needs unshare); running the suite online"; \
+		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+check: install
+	$(BIN)/ruff check assistant tests ingest.py app.py
+	$(BIN)/ruff format --check assistant tests ingest.py app.py
+	$(BIN)/mypy assistant
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

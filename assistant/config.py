@@ -1,0 +1,160 @@
+"""Typed, frozen settings read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from assistant.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+Backend = Literal["embedded", "openai", "fake"]
+
+
+class Settings(BaseModel):
+    """Everything the assistant can be told; one field per environment variable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    data_dir: Path = Field(
+        Path("data"), description="ASSISTANT_DATA_DIR: folder holding the embedded Chroma store."
+    )
+    knowledge_dir: Path = Field(
+        Path("knowledge"),
+        description="ASSISTANT_KNOWLEDGE_DIR: default folder for `assistant ingest`, `make run`.",
+    )
+    collection: str = Field(
+        "leadership", description="ASSISTANT_COLLECTION: Chroma collection name."
+    )
+    chroma_url: str | None = Field(
+        None, description="ASSISTANT_CHROMA_URL: use a Chroma server (http://host:port) instead."
+    )
+    chroma_token: SecretStr | None = Field(
+        None, description="ASSISTANT_CHROMA_TOKEN: bearer token sent to the Chroma server."
+    )
+    chat_backend: Backend = Field(
+        "embedded",
+        description="ASSISTANT_CHAT_BACKEND: embedded (llama.cpp in-process), openai or fake. "
+        "Defaults to openai when OPENAI_BASE_URL or OPENAI_API_KEY is set.",
+    )
+    embed_backend: Backend = Field(
+        "embedded",
+        description="ASSISTANT_EMBED_BACKEND: embedded (all-MiniLM-L6-v2), openai or fake.",
+    )
+    chat_model: str = Field(
+        "gpt-4o-mini",
+        description="ASSISTANT_CHAT_MODEL: model name sent to the OpenAI-compatible endpoint.",
+    )
+    embed_model: str = Field(
+        "text-embedding-3-small",
+        description="ASSISTANT_EMBED_MODEL: embedding model name for the openai embed backend.",
+    )
+    gguf_path: Path | None = Field(
+        None,
+        description="ASSISTANT_GGUF_PATH: a GGUF chat model to run instead of the packaged "
+        "SmolLM2-135M-Instruct.",
+    )
+    openai_api_key: SecretStr | None = Field(None, description="OPENAI_API_KEY.")
+    openai_base_url: str | None = Field(None, description="OPENAI_BASE_URL.")
+    embed_origins: tuple[str, ...] = Field(
+        (),
+        description="ASSISTANT_EMBED_ORIGINS: comma-separated origins allowed to embed the widget.",
+    )
+    host: str = Field("127.0.0.1", description="ASSISTANT_HOST: address the web app binds.")
+    port: int = Field(7860, description="ASSISTANT_PORT: port the web app listens on.")
+    chunk_size: int = Field(
+        900, gt=100, description="ASSISTANT_CHUNK_SIZE: target chunk length in characters."
+    )
+    chunk_overlap: int = Field(
+        120, ge=0, description="ASSISTANT_CHUNK_OVERLAP: characters shared by adjacent chunks."
+    )
+    top_k: int = Field(4, ge=1, le=20, description="ASSISTANT_TOP_K: passages given to the model.")
+    min_relevance: float = Field(
+        0.2,
+        description="ASSISTANT_MIN_RELEVANCE: cosine similarity under which the library is "
+        "considered not to cover a question.",
+    )
+    max_tokens: int = Field(
+        256, ge=16, description="ASSISTANT_MAX_TOKENS: cap on generated tokens per answer."
+    )
+    context_tokens: int = Field(
+        4096, ge=512, description="ASSISTANT_CONTEXT_TOKENS: llama.cpp context window."
+    )
+    threads: int = Field(
+        max(1, os.cpu_count() or 1),
+        ge=1,
+        description="ASSISTANT_THREADS: CPU threads for llama.cpp.",
+    )
+    temperature: float = Field(0.2, description="ASSISTANT_TEMPERATURE: sampling temperature.")
+    request_timeout: float = Field(
+        60.0, description="ASSISTANT_REQUEST_TIMEOUT: seconds before a backend call is abandoned."
+    )
+    max_message_chars: int = Field(
+        4000, description="ASSISTANT_MAX_MESSAGE_CHARS: longest chat message or scenario accepted."
+    )
+    max_file_bytes: int = Field(
+        20_000_000, description="ASSISTANT_MAX_FILE_BYTES: largest file ingest will read."
+    )
+
+
+_ENV = {
+    "ASSISTANT_DATA_DIR": "data_dir",
+    "ASSISTANT_KNOWLEDGE_DIR": "knowledge_dir",
+    "ASSISTANT_COLLECTION": "collection",
+    "ASSISTANT_CHROMA_URL": "chroma_url",
+    "ASSISTANT_CHROMA_TOKEN": "chroma_token",
+    "ASSISTANT_CHAT_BACKEND": "chat_backend",
+    "ASSISTANT_EMBED_BACKEND": "embed_backend",
+    "ASSISTANT_CHAT_MODEL": "chat_model",
+    "ASSISTANT_EMBED_MODEL": "embed_model",
+    "ASSISTANT_GGUF_PATH": "gguf_path",
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "ASSISTANT_EMBED_ORIGINS": "embed_origins",
+    "ASSISTANT_HOST": "host",
+    "ASSISTANT_PORT": "port",
+    "ASSISTANT_CHUNK_SIZE": "chunk_size",
+    "ASSISTANT_CHUNK_OVERLAP": "chunk_overlap",
+    "ASSISTANT_TOP_K": "top_k",
+    "ASSISTANT_MIN_RELEVANCE": "min_relevance",
+    "ASSISTANT_MAX_TOKENS": "max_tokens",
+    "ASSISTANT_CONTEXT_TOKENS": "context_tokens",
+    "ASSISTANT_THREADS": "threads",
+    "ASSISTANT_TEMPERATURE": "temperature",
+    "ASSISTANT_REQUEST_TIMEOUT": "request_timeout",
+    "ASSISTANT_MAX_MESSAGE_CHARS": "max_message_chars",
+    "ASSISTANT_MAX_FILE_BYTES": "max_file_bytes",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from environment variables (blank values count as unset)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for var, field in _ENV.items():
+        raw = env.get(var, "").strip()
+        if raw:
+            values[field] = raw
+    if "embed_origins" in values:
+        origins = str(values["embed_origins"]).split(",")
+        values["embed_origins"] = tuple(o.strip().rstrip("/") for o in origins if o.strip())
+    if "chat_backend" not in values and ("openai_base_url" in values or "openai_api_key" in values):
+        values["chat_backend"] = "openai"
+    values.update(overrides)
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            var = next((v for v, f in _ENV.items() if f == field), field)
+            problems.append(f"{var}: {err['msg']}")
+        raise ConfigError(
+            "Invalid settings: " + "; ".join(problems) + ".",
+            "Fix or unset those environment variables.",
+        ) from None

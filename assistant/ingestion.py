@@ -1,0 +1,152 @@
+"""Idempotent indexing of files, folders and URLs into the store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+from tqdm import tqdm
+
+from assistant.backends import EmbeddingBackend
+from assistant.documents import discover, load_source, split
+from assistant.errors import AssistantError, DocumentError
+from assistant.store import ChunkStore
+
+__all__ = ["IngestReport", "Ingestor"]
+
+EMBED_BATCH = 64
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, in chunks; `total` is read from the store afterwards."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    total: int = 0
+    files: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "removed": 0, "failed": 0}
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON report of DESIGN.md."""
+        return asdict(self)
+
+
+class Ingestor:
+    """Brings the store in line with the given sources.
+
+    LangChain's `index()` needs a separate record manager database; keeping the record in
+    Chroma itself (content-addressed ids plus each chunk's source) means there is no second
+    state to fall out of step when an ingest is killed: a re-run always converges.
+    """
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: EmbeddingBackend,
+        chunk_size: int = 900,
+        chunk_overlap: int = 120,
+        max_file_bytes: int = 20_000_000,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.max_file_bytes = max_file_bytes
+
+    def embed(self, chunks: Sequence[Document]) -> list[list[float]]:
+        """Embed chunk texts, title first so a passage carries its document's topic."""
+        texts = [f"{c.metadata.get('title', '')}\n{c.page_content}" for c in chunks]
+        return self.embedder.embeddings.embed_documents(texts)
+
+    def run(self, paths: Iterable[str | Path], progress: bool | None = None) -> IngestReport:
+        """Ingest every file under `paths`; prune chunks of files gone from ingested folders."""
+        self.store.check_model(self.embedder.name, self.embedder.dim)
+        paths = list(paths)
+        report = IngestReport()
+        stored = self.store.sources()
+        found = list(discover(paths))
+        seen: set[str] = set()
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = tqdm(found, desc="ingest", unit="file", disable=not show, file=sys.stderr)
+        for source, path in bar:
+            seen.add(source)
+            try:
+                self._ingest_one(source, path, stored.get(source, {}), report)
+            except DocumentError as exc:
+                report.failed.append({"path": source, "reason": exc.user_message()})
+                report.files["failed"] += 1
+            except AssistantError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch.
+                reason = f"{source}: {type(exc).__name__}: {exc}"
+                report.failed.append({"path": source, "reason": reason})
+                report.files["failed"] += 1
+        self._prune_deleted(paths, stored, seen, report)
+        report.total = self.store.count()
+        return report
+
+    def _ingest_one(
+        self,
+        source: str,
+        path: Path | None,
+        existing: dict[str, dict[str, Any]],
+        report: IngestReport,
+    ) -> None:
+        loaded = load_source(source, path, self.max_file_bytes)
+        if existing and all(m.get("source_hash") == loaded.content_hash for m in existing.values()):
+            report.unchanged += len(existing)
+            report.files["unchanged"] += 1
+            return
+        chunks = split(loaded, self.chunk_size, self.chunk_overlap)
+        new = [c for c in chunks if c.id not in existing]
+        kept = [c for c in chunks if c.id in existing]
+        for start in range(0, len(new), EMBED_BATCH):
+            batch = new[start : start + EMBED_BATCH]
+            self.store.add(batch, self.embed(batch))
+        moved = [c for c in kept if existing[str(c.id)] != c.metadata]
+        self.store.update_metadata([str(c.id) for c in moved], [c.metadata for c in moved])
+        # Stale chunks go last: a run killed before this point leaves extra chunks that the
+        # next run removes, never a file with no chunks.
+        stale = sorted(set(existing) - {str(c.id) for c in chunks})
+        self.store.delete(stale)
+        report.added += len(new)
+        report.updated += len(moved)
+        report.unchanged += len(kept) - len(moved)
+        report.removed += len(stale)
+        report.files["changed" if existing else "new"] += 1
+
+    def _prune_deleted(
+        self,
+        paths: list[str | Path],
+        stored: dict[str, dict[str, Any]],
+        seen: set[str],
+        report: IngestReport,
+    ) -> None:
+        folders = [
+            str(Path(p).expanduser().resolve())
+            for p in paths
+            if not str(p).startswith(("http://", "https://")) and Path(p).is_dir()
+        ]
+        explicit = {
+            str(Path(p).expanduser().resolve())
+            for p in paths
+            if not str(p).startswith(("http://", "https://"))
+        }
+        for source, chunks in stored.items():
+            if source in seen:
+                continue
+            inside = any(source.startswith(folder.rstrip("/") + "/") for folder in folders)
+            vanished = source in explicit and not Path(source).exists()
+            if inside or vanished:
+                self.store.delete(sorted(chunks))
+                report.removed += len(chunks)
+                report.files["removed"] += 1

@@ -1,0 +1,50 @@
+"""Starting the web app: fill an empty store, then serve the page."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from assistant.config import Settings
+
+__all__ = ["prepare_coach", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
+    """Build the coach, ingesting the knowledge folder first when the store is empty."""
+    from assistant.backends import make_embeddings
+    from assistant.wiring import build_coach, build_ingestor, build_store
+
+    embedder = make_embeddings(settings)
+    store = build_store(settings)
+    if store.count() == 0 and settings.knowledge_dir.is_dir():
+        print(f"The store is empty: ingesting {settings.knowledge_dir}/ ...", flush=True)
+        report = build_ingestor(settings, store=store, embedder=embedder).run(
+            [settings.knowledge_dir], progress=True
+        )
+        print(f"Ingested {report.total} chunks ({len(report.failed)} files failed).", flush=True)
+    return build_coach(settings, store=store, embedder=embedder)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the Gradio app until interrupted."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.web import build_demo
+
+    coach = prepare_coach(settings)
+    demo = build_demo(coach)
+    # llama.cpp runs one generation at a time; others wait in Gradio's queue.
+    demo.queue(default_concurrency_limit=1, max_size=16)
+    print(f"Serving on http://{host}:{port}", flush=True)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        ssr_mode=False,
+        mcp_server=False,
+        show_error=False,
+        inbrowser=False,
+        quiet=False,
+    )

@@ -1,0 +1,225 @@
+"""Explicit signal detection: what in a scenario pushes towards stepping in or back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+__all__ = ["SIGNAL_NAMES", "Signal", "detect_signals"]
+
+Direction = Literal["step_in", "step_back", "balanced"]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reading of the scenario, with the scenario's own words as evidence."""
+
+    name: str
+    direction: Direction
+    evidence: str
+    weight: float = 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The advice-object shape (weight stays internal)."""
+        data = asdict(self)
+        data.pop("weight")
+        return data
+
+
+# (signal name, direction, weight, pattern). Patterns look for situations, not keywords
+# alone: "crisis" counts, but so do "right now", "customers can't", "is being sent".
+_RULES: list[tuple[str, Direction, float, str]] = [
+    # urgency or harm happening now
+    (
+        "urgency",
+        "step_in",
+        2.0,
+        r"\b(right now|as we speak|at this moment|currently (down|failing|leaking|losing)|"
+        r"is (down|on fire|leaking|crashing|failing)|are (down|failing|locked out)|outage|"
+        r"(customers|patients|users|clients) (can't|cannot|are unable|are being)|"
+        r"being (sent|emailed|charged|leaked|exposed|deleted)|still (going out|going on|happening|"
+        r"running|live|leaking)|(is|are) (sending|leaking|exposing|deleting|overcharging)|"
+        r"emergency|crisis|in the next (hour|"
+        r"\d+ minutes)|within the hour|tonight|losing (money|data|customers)|escalating fast|"
+        r"spiral(l)?ing|meltdown|panic(king)? (on|in) the (floor|ward|call))\b",
+    ),
+    (
+        "urgency",
+        "step_back",
+        0.7,
+        r"\b(no rush|not urgent|plenty of time|next quarter|over the coming (weeks|months)|"
+        r"weeks? (away|ahead)|no deadline|whenever)\b",
+    ),
+    # stakes and reversibility
+    (
+        "stakes",
+        "step_in",
+        1.5,
+        r"\b(irreversible|can't be undone|cannot be undone|no way back|permanent(ly)?|"
+        r"sign(ing|s)? (the|a) contract|unlimited liability|bet the company|"
+        r"(largest|biggest) (client|customer|account|deal)|million|regulator|"
+        r"board (meeting|presentation)|lawsuit|headline|press|media)\b",
+    ),
+    (
+        "stakes",
+        "balanced",
+        1.0,
+        r"\b(first time|high[- ]visibility|highly visible|in front of (the )?(board|ceo|"
+        r"executives|leadership|investors|the client)|ceo|executive team|key (client|account)|"
+        r"big launch|launch)\b",
+    ),
+    (
+        "stakes",
+        "step_back",
+        1.2,
+        r"\b(routine|low[- ]stakes|easily (reversed|fixed|undone)|reversible|can (always )?"
+        r"(roll back|undo|revert|fix it later)|small (experiment|pilot|test)|internal only|"
+        r"minor|cosmetic|font|colou?r scheme|naming|formatting|"
+        r"worst case[^.]{0,40}(lose|waste) (a|an|one|some) (day|afternoon|week|hour))\b",
+    ),
+    # the owner's competence
+    (
+        "competence",
+        "step_back",
+        1.5,
+        r"\b(experienced|senior|veteran|capable|competent|skilled|expert|"
+        r"(has|have) done (this|it) (before|many times|dozens)|knows? (this|it|the \w+) "
+        r"(inside out|better than me|well)|track record|trust (her|him|them) (completely|fully)|"
+        r"\d+ years (of experience|in the role|on the team))\b",
+    ),
+    (
+        "competence",
+        "step_in",
+        1.5,
+        r"\b(new hire|just joined|first week|first month|brand new|intern|junior|"
+        r"never (done|handled|led|run) (this|one|a)|no experience|out of (her|his|their) depth|"
+        r"in over (her|his|their) head|beyond (her|his|their|the team's) (skills?|experience|"
+        r"authority)|doesn't know how|don't know how)\b",
+    ),
+    # the owner's confidence and commitment
+    (
+        "confidence",
+        "balanced",
+        1.0,
+        r"\b(nervous|anxious|unsure|hesitant|doubts? (herself|himself|themselves)|"
+        r"lacks confidence|worried (she|he|they)|imposter|second-guess)\b",
+    ),
+    (
+        "confidence",
+        "step_back",
+        0.8,
+        r"\b(confident|keen|eager|motivated|excited|asked to (lead|own|run)|volunteered|"
+        r"wants? to (lead|own|prove|try))\b",
+    ),
+    # who owns the decision
+    (
+        "ownership",
+        "step_back",
+        1.2,
+        r"\b((her|his|their|the team's) (call|decision|project|area|domain)|"
+        r"(she|he|they) owns?|owner of|team (owns|decides)|within (her|his|their) remit|"
+        r"delegated|empowered to)\b",
+    ),
+    (
+        "ownership",
+        "step_in",
+        1.2,
+        r"\b(my (call|decision|sign-off)|only I can|needs? my (approval|sign-off|authority)|"
+        r"above (her|his|their) (pay grade|authority)|across (departments|teams)|"
+        r"no one (owns|is in charge)|nobody owns)\b",
+    ),
+    # safety, legal, ethical or dignity issues
+    (
+        "integrity",
+        "step_in",
+        3.0,
+        r"\b(safety|unsafe|injur(y|ed|ies)|hazard|harness|lockout|ppe|fire exit|"
+        r"harass(ment|ing|ed)?|bull(y|ying|ied)|discriminat\w*|racist|sexist|slur|"
+        r"humiliat\w*|demean\w*|fraud|falsif\w*|backdat\w*|cook(ing)? the books|kickback|"
+        r"brib\w*|illegal|unlawful|breach|gdpr|hipaa|confidential data|patient data|"
+        r"personal data|medication error|wrong dose|abuse|threat(en(ed|ing)?)?|"
+        r"cover(ing)? up|lie to|lying to|misleading (the|our) (client|customer|regulator|"
+        r"auditors?))\b",
+    ),
+    # a request for help
+    (
+        "help_request",
+        "step_in",
+        1.5,
+        r"\b((asked|begged|pleaded with) me (for help|to help|to step in|to take over|to join)|"
+        r"(after|despite) (trying|several attempts|two attempts|weeks of)|"
+        r"tried everything|has tried|have tried|exhausted|stuck for (days|weeks)|"
+        r"can't (crack|solve|fix) it)\b",
+    ),
+    (
+        "help_request",
+        "step_back",
+        1.2,
+        r"\b(wants? me to (just )?(do|handle|write|fix|decide|make)|"
+        r"hasn't (tried|looked|attempted)|without trying|before (even )?trying|"
+        r"keeps? (bringing|asking) me|asks? me to decide every|monkey)\b",
+    ),
+    # a learning opportunity
+    (
+        "learning",
+        "step_back",
+        1.0,
+        r"\b(growth|stretch|learn(ing)? (opportunity|experience)|develop(ment)?|"
+        r"to grow|career|promotion|first chance to lead|ready for more|mistake (she|he|they) "
+        r"can (learn|recover))\b",
+    ),
+    (
+        "learning",
+        "balanced",
+        0.8,
+        r"\b(teach(ing)? moment|show (her|him|them) how|model (it|how)|pair (with|on)|"
+        r"shadow)\b",
+    ),
+    # early warning signs that are not yet a crisis
+    (
+        "warning_signs",
+        "balanced",
+        1.2,
+        r"\b(slipp(ing|ed)|behind schedule|tension|friction|starting to|signs? of|"
+        r"a bit (behind|quiet|off)|missed (a|one|two) (deadline|check-in|milestone)s?|"
+        r"quieter than usual|morale (is )?(dipping|low)|drift(ing)?|creeping)\b",
+    ),
+]
+
+_COMPILED = [
+    (name, direction, weight, re.compile(pattern, re.I))
+    for name, direction, weight, pattern in _RULES
+]
+
+SIGNAL_NAMES = tuple(dict.fromkeys(name for name, *_ in _RULES))
+
+
+def _evidence(text: str, match: re.Match[str]) -> str:
+    """The clause around a match, verbatim from the scenario."""
+    start = max(text.rfind(sep, 0, match.start()) for sep in (".", "!", "?", ";", ",", "\n"))
+    end_candidates = [text.find(sep, match.end()) for sep in (".", "!", "?", ";", ",", "\n")]
+    end = min([e for e in end_candidates if e != -1], default=len(text))
+    clause = text[start + 1 : end].strip()
+    if len(clause) > 160:
+        clause = text[max(0, match.start() - 60) : match.end() + 60].strip()
+    return clause
+
+
+_NEGATION = re.compile(
+    r"\b(not|no|never|isn't|aren't|wasn't|nothing|without)\s+(\w+\s+){0,2}$", re.I
+)
+
+
+def detect_signals(scenario: str) -> list[Signal]:
+    """Every rule that fires, strongest first, at most one per (name, direction)."""
+    found: dict[tuple[str, str], Signal] = {}
+    for name, direction, weight, pattern in _COMPILED:
+        for match in pattern.finditer(scenario):
+            if _NEGATION.search(scenario[max(0, match.start() - 30) : match.start()]):
+                continue
+            key = (name, direction)
+            if key not in found:
+                found[key] = Signal(name, direction, _evidence(scenario, match), weight)
+            break
+    return sorted(found.values(), key=lambda s: -s.weight)

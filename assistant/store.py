@@ -1,0 +1,187 @@
+"""The vector store: the only module that talks to Chroma."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.documents import Document
+
+from assistant.errors import EmbeddingMismatchError, StoreError
+
+__all__ = ["ChunkStore", "StoredChunk", "open_store"]
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store, with its similarity to a query."""
+
+    document: Document
+    score: float
+
+
+class ChunkStore:
+    """A Chroma collection that knows which embedding model filled it."""
+
+    def __init__(self, client: Any, collection: Any, location: str) -> None:
+        self._client = client
+        self._collection = collection
+        self.location = location
+
+    @property
+    def embedding_model(self) -> str | None:
+        """Name of the embedding model recorded on the collection."""
+        return (self._collection.metadata or {}).get("embedding_model")
+
+    def count(self) -> int:
+        """Number of chunks stored, counted by Chroma."""
+        return int(self._collection.count())
+
+    def check_model(self, model: str, dim: int) -> None:
+        """Refuse to mix embeddings of different models or sizes in one collection."""
+        meta = dict(self._collection.metadata or {})
+        stored_model, stored_dim = meta.get("embedding_model"), meta.get("embedding_dim")
+        if stored_model == model and stored_dim == dim:
+            return
+        if stored_model is None or self.count() == 0:
+            meta.update({"embedding_model": model, "embedding_dim": dim})
+            meta.pop("hnsw:space", None)  # Chroma refuses to change the distance afterwards.
+            self._collection.modify(metadata=meta)
+            return
+        raise EmbeddingMismatchError(
+            f"The store at {self.location} was built with embedding model '{stored_model}' "
+            f"(dimension {stored_dim}), but '{model}' (dimension {dim}) is configured.",
+            "Run `assistant ingest --rebuild` to re-embed everything with the new model, "
+            "or set the embedding settings back to the old model.",
+        )
+
+    def sources(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Map each source to its stored chunk ids and their metadata."""
+        result: dict[str, dict[str, dict[str, Any]]] = {}
+        total = self.count()
+        page = 5000
+        for offset in range(0, total, page):
+            got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                meta = dict(meta or {})
+                result.setdefault(str(meta.get("source", "")), {})[cid] = meta
+        return result
+
+    def add(self, chunks: Sequence[Document], vectors: Sequence[Sequence[float]]) -> None:
+        """Write chunks with their embeddings (upsert, so a retry never duplicates)."""
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[str(c.id) for c in chunks],
+            documents=[c.page_content for c in chunks],
+            metadatas=[dict(c.metadata) for c in chunks],
+            embeddings=[list(v) for v in vectors],
+        )
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        """Refresh metadata of chunks whose text did not change."""
+        if ids:
+            self._collection.update(ids=list(ids), metadatas=[dict(m) for m in metadatas])
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def get(self, ids: Sequence[str]) -> list[Document]:
+        """Read chunks back by id, in the order asked; unknown ids are skipped."""
+        if not ids:
+            return []
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: Document(id=cid, page_content=text or "", metadata=dict(meta or {}))
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: Sequence[float], k: int) -> list[StoredChunk]:
+        """The k nearest chunks, best first, scored by cosine similarity."""
+        if k <= 0 or self.count() == 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[list(vector)],
+            n_results=min(k, self.count()),
+            include=["documents", "metadatas", "distances"],
+        )
+        results = []
+        for cid, text, meta, dist in zip(
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
+            strict=False,
+        ):
+            doc = Document(id=cid, page_content=text or "", metadata=dict(meta or {}))
+            results.append(StoredChunk(doc, round(1.0 - float(dist), 4)))
+        return results
+
+
+def _client(data_dir: Path, chroma_url: str | None, token: str | None) -> tuple[Any, str]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url)
+            headers = {"Authorization": f"Bearer {token}"} if token else None
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                headers=headers,
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+            return client, chroma_url
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings), str(
+            data_dir
+        )
+    except Exception as exc:  # Chroma raises many unrelated types for one cause.
+        where = chroma_url or str(data_dir)
+        raise StoreError(
+            f"Cannot open the Chroma store at {where}: {type(exc).__name__}: {exc}".strip(),
+            "Check that the server is running and reachable."
+            if chroma_url
+            else "If the folder is damaged, run `assistant ingest --rebuild`.",
+        ) from None
+
+
+def open_store(
+    data_dir: Path,
+    collection: str,
+    chroma_url: str | None = None,
+    token: str | None = None,
+    rebuild: bool = False,
+) -> ChunkStore:
+    """Open (or create) the collection, embedded on disk or on a Chroma server."""
+    client, location = _client(data_dir, chroma_url, token)
+    try:
+        if rebuild:
+            # An absent collection is fine: there is nothing to rebuild.
+            with contextlib.suppress(Exception):
+                client.delete_collection(collection)
+        col = client.get_or_create_collection(
+            collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(
+            f"Cannot open collection '{collection}' at {location}: {exc}",
+            "Run `assistant ingest --rebuild` to recreate it.",
+        ) from None
+    return ChunkStore(client, col, location)

@@ -1,0 +1,135 @@
+"""The Gradio page, built from a Coach; no retrieval or prompt logic lives here."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.coach import Citation, Coach, Reply
+from assistant.errors import AssistantError
+from assistant.prompts import VERDICT_PHRASES
+
+__all__ = ["EXAMPLES", "build_demo", "chat_handler", "format_reply"]
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "My most experienced engineer wants to lead the database migration on her own. "
+    "Should I step back?",
+    "A new team lead is about to present a risky budget cut to the board tomorrow and "
+    "seems nervous. What should I do?",
+    "A customer's personal data is being emailed to the wrong mailing list right now and "
+    "the owner is on holiday.",
+    "How do I hand control back after stepping in during an incident?",
+]
+
+_ICONS = {"step_in": "🛑", "step_back": "🌱", "balanced": "🤝"}
+
+
+def _safe(text: str) -> str:
+    """Escape markup so model or document text can only ever render as text."""
+    return html.escape(text, quote=False)
+
+
+def verdict_card(reply: Reply) -> str:
+    """Markdown card: verdict, confidence, and the signals with their evidence."""
+    a = reply.assessment
+    if a is None:
+        return ""
+    lines = [
+        f"> **{_ICONS[a.verdict]} Verdict: {VERDICT_PHRASES[a.verdict]}** "
+        f"(`{a.verdict}`, confidence {a.confidence:.0%})"
+    ]
+    for s in a.signals[:5]:
+        lines.append(f"> - *{s.name}* → {s.direction}: “{_safe(s.evidence)}”")
+    if a.clarifying_question:
+        lines.append(f"> \n> ❓ {_safe(a.clarifying_question)}")
+    return "\n".join(lines) + "\n\n"
+
+
+def sources_block(citations: list[Citation]) -> str:
+    """Markdown list of the sources under an answer: title and verbatim quote."""
+    if not citations:
+        return ""
+    lines = ["\n\n**Sources**"]
+    for n, c in enumerate(citations, start=1):
+        lines.append(f"{n}. *{_safe(c.title)}*: “{_safe(c.quote)}” <sub>[{c.chunk_id}]</sub>")
+    return "\n".join(lines)
+
+
+def format_reply(reply: Reply) -> str:
+    """The whole assistant message: card above, answer, sources below."""
+    return verdict_card(reply) + _safe(reply.text) + sources_block(reply.citations)
+
+
+def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, Any]], str]]]:
+    """The streaming chat function Gradio calls; errors become messages in the chat."""
+
+    def respond(
+        message: str, history: list[dict[str, Any]] | None
+    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        history = list(history or [])
+        prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
+        history.append({"role": "user", "content": message})
+        history.append({"role": "assistant", "content": "…"})
+        yield history, ""
+        try:
+            for reply in coach.stream_chat(message, prior):
+                history[-1] = {"role": "assistant", "content": format_reply(reply)}
+                yield history, ""
+        except AssistantError as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"}
+            yield history, ""
+        except Exception:  # noqa: BLE001 - the page shows a message, never a traceback.
+            log.exception("chat failed")
+            history[-1] = {
+                "role": "assistant",
+                "content": "⚠️ Something went wrong while answering. Please try again.",
+            }
+            yield history, ""
+
+    return respond
+
+
+def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
+    """The chat page."""
+
+    respond = chat_handler(coach)
+
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        gr.Markdown(
+            f"# {title}\nDescribe a situation with your team and get an explained verdict: "
+            "**step back**, **step in**, or **let them lead but stay close**, with sources."
+        )
+        gr.Markdown(
+            f"Backends: chat `{coach.backend['chat']}` · embeddings "
+            f"`{coach.backend['embeddings']}`",
+            elem_id="backends",
+        )
+        chatbot = gr.Chatbot(label="Coach", elem_id="chat", height=520)
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="e.g. My new team lead wants to run the client escalation alone…",
+                label="Your situation or question",
+                elem_id="message",
+                scale=5,
+            )
+            send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
+        gr.Examples(examples=EXAMPLES, inputs=box, label="Try an example")
+        clear = gr.Button("New conversation", variant="secondary")
+        box.submit(respond, [box, chatbot], [chatbot, box])
+        send.click(respond, [box, chatbot], [chatbot, box], api_visibility="private")
+        clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
+    return demo
+
+
+def _plain(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
+    return str(content or "")

@@ -1,0 +1,72 @@
+"""The composition root: the one place concrete classes are chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.assessment import Assessor
+from assistant.backends import EmbeddingBackend, make_chat_model, make_embeddings
+from assistant.coach import Coach
+from assistant.config import Settings
+from assistant.ingestion import Ingestor
+from assistant.retrieval import Retriever
+from assistant.store import ChunkStore, open_store
+
+__all__ = ["build_coach", "build_ingestor", "build_retriever", "build_store"]
+
+
+def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:
+    """The Chroma collection named by the settings."""
+    token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+    return open_store(
+        settings.data_dir, settings.collection, settings.chroma_url, token, rebuild=rebuild
+    )
+
+
+def build_ingestor(
+    settings: Settings,
+    rebuild: bool = False,
+    store: ChunkStore | None = None,
+    embedder: EmbeddingBackend | None = None,
+) -> Ingestor:
+    """An Ingestor over the configured store and embeddings."""
+    return Ingestor(
+        store or build_store(settings, rebuild=rebuild),
+        embedder or make_embeddings(settings),
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        max_file_bytes=settings.max_file_bytes,
+    )
+
+
+def build_retriever(
+    settings: Settings,
+    store: ChunkStore | None = None,
+    embedder: EmbeddingBackend | None = None,
+) -> Retriever:
+    """A Retriever over the configured store."""
+    embedder = embedder or make_embeddings(settings)
+    store = store or build_store(settings)
+    store.check_model(embedder.name, embedder.dim)
+    return Retriever(store, embedder, settings.top_k)
+
+
+def build_coach(settings: Settings, **overrides: Any) -> Coach:
+    """A Coach with every collaborator chosen from settings unless passed in overrides."""
+    embedder = overrides.get("embedder") or make_embeddings(settings)
+    store = overrides.get("store") or build_store(settings)
+    retriever = overrides.get("retriever") or build_retriever(settings, store, embedder)
+    if "chat_model" in overrides:
+        chat_model, chat_name = overrides["chat_model"], overrides.get("chat_name", "custom")
+    else:
+        chat_model, chat_name = make_chat_model(settings)
+    assessor = overrides.get("assessor") or Assessor(embedder, cache_dir=settings.data_dir)
+    return Coach(
+        retriever,
+        chat_model,
+        assessor,
+        backend={"chat": chat_name, "embeddings": embedder.name},
+        min_relevance=settings.min_relevance,
+        max_message_chars=settings.max_message_chars,
+        canary=overrides.get("canary", ""),
+    )

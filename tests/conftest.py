@@ -1,0 +1,72 @@
+"""Shared fixtures: hermetic settings, fake backends, and one load of each real model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+SEED = ROOT.parent / "shared" / "seeds" / "leading-from-behind.txt"
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data dir and no OpenAI credentials."""
+    for var in list(os.environ):
+        if var.startswith(("OPENAI_", "ASSISTANT_")):
+            monkeypatch.delenv(var, raising=False)
+    data = tmp_path / "data"
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture
+def fake_settings(hermetic_env: Path):
+    from assistant.config import load_settings
+
+    return load_settings(
+        {
+            "ASSISTANT_DATA_DIR": str(hermetic_env),
+            "ASSISTANT_CHAT_BACKEND": "fake",
+            "ASSISTANT_EMBED_BACKEND": "fake",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """all-MiniLM-L6-v2 from its package, loaded once for the whole run."""
+    from assistant.backends import make_embeddings
+    from assistant.config import load_settings
+
+    return make_embeddings(load_settings({}))
+
+
+@pytest.fixture(scope="session")
+def real_chat():
+    """SmolLM2 through llama.cpp, loaded once for the whole run."""
+    from assistant.backends import make_chat_model
+    from assistant.config import load_settings
+
+    return make_chat_model(load_settings({}))
+
+
+@pytest.fixture(scope="session")
+def real_library(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Path]:
+    """A store holding knowledge/ and the seed article, embedded with the real model."""
+    from assistant.config import load_settings
+    from assistant.wiring import build_ingestor
+
+    data = tmp_path_factory.mktemp("real-store")
+    settings = load_settings({"ASSISTANT_DATA_DIR": str(data)})
+    report = build_ingestor(settings, embedder=real_embedder).run([KNOWLEDGE, SEED])
+    assert not report.failed, report.failed
+    yield data

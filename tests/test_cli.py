@@ -1,0 +1,100 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import KNOWLEDGE, ROOT
+
+
+def _run(*args: str, env_extra: dict[str, str] | None = None, stdin: str | None = None):
+    env = {
+        **os.environ,
+        "ASSISTANT_CHAT_BACKEND": "fake",
+        "ASSISTANT_EMBED_BACKEND": "fake",
+        **(env_extra or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def ingested(tmp_path: Path) -> dict:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for name in ("when-to-step-in.md", "leading-from-behind.md"):
+        (folder / name).write_text((KNOWLEDGE / name).read_text())
+    done = _run("ingest", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_ingest_json_reports_the_documented_keys_with_total_from_the_store(ingested):
+    assert set(ingested) >= {"added", "updated", "removed", "unchanged", "failed", "total"}
+    assert ingested["total"] == ingested["added"] > 0
+    assert ingested["failed"] == []
+
+
+def test_ingest_py_is_the_same_command(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text("# Note\n\nA short note about delegating decisions to a capable team.")
+    env = {**os.environ, "ASSISTANT_EMBED_BACKEND": "fake"}
+    done = subprocess.run(
+        [sys.executable, "ingest.py", str(note), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"] == 1
+
+
+def test_search_json_returns_passages_with_provenance(ingested):
+    done = _run("search", "when should I step in during a crisis", "-k", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert len(hits) == 3
+    for hit in hits:
+        assert set(hit) == {"chunk_id", "source", "title", "text", "score"}
+    assert hits[0]["score"] >= hits[-1]["score"]
+    assert len({h["text"] for h in hits}) == 3
+
+
+def test_advise_reads_stdin_and_prints_the_advice_object(ingested):
+    done = _run(
+        "advise",
+        "-",
+        "--json",
+        stdin="My junior analyst is about to email the client's salary data to the "
+        "whole company list right now.",
+    )
+    assert done.returncode == 0, done.stderr
+    advice = json.loads(done.stdout)
+    assert advice["verdict"] == "step_in"
+    assert advice["backend"] == {"chat": "fake", "embeddings": "fake-hashing-256"}
+
+
+def test_errors_are_one_line_with_a_fix_and_a_non_zero_exit():
+    done = _run("search", "anything")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ")
+    assert "assistant ingest" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bad_settings_are_reported_by_name():
+    done = _run("search", "x", env_extra={"ASSISTANT_TOP_K": "lots"})
+    assert done.returncode == 2
+    assert "ASSISTANT_TOP_K" in done.stderr

@@ -1,0 +1,65 @@
+"""The real embedded models end to end: one load of each, shared across these tests."""
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.retrieval import standalone_query
+from assistant.wiring import build_coach, build_retriever
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real_coach(real_library, real_embedder, real_chat):
+    settings = load_settings({"ASSISTANT_DATA_DIR": str(real_library)})
+    chat, name = real_chat
+    return build_coach(settings, embedder=real_embedder, chat_model=chat, chat_name=name)
+
+
+def test_the_real_models_stream_an_answer_whose_citations_quote_stored_chunks(real_coach):
+    replies = list(
+        real_coach.stream_chat(
+            "My experienced team lead wants to run the client negotiation on her own next week. "
+            "Should I step in or step back?"
+        )
+    )
+    assert len(replies) > 3, "tokens should stream one by one"
+    final = replies[-1]
+    assert final.done and len(final.text) > 40
+    assert final.citations
+    store = real_coach.retriever.store
+    for citation in final.citations:
+        [chunk] = store.get([citation.chunk_id])
+        assert citation.quote in chunk.page_content
+        assert citation.title == chunk.metadata["title"]
+
+
+def test_the_seed_article_is_retrievable_from_the_real_store(real_library, real_embedder):
+    settings = load_settings({"ASSISTANT_DATA_DIR": str(real_library)})
+    retriever = build_retriever(settings, embedder=real_embedder)
+    passages = retriever.search("inspiring excellence and building loyalty", 5)
+    assert any(p.source.endswith("leading-from-behind.txt") for p in passages)
+    assert passages[0].score > 0.4
+
+
+def test_a_follow_up_retrieves_on_the_whole_situation(real_library, real_embedder):
+    settings = load_settings({"ASSISTANT_DATA_DIR": str(real_library)})
+    retriever = build_retriever(settings, embedder=real_embedder)
+    history = [
+        {"role": "user", "content": "My designer wants to run the client workshop alone."},
+        {"role": "assistant", "content": "Let her lead and prepare together."},
+    ]
+    query = standalone_query("and if she's new to the team?", history)
+    titles = [p.title.lower() for p in retriever.search(query, 5)]
+    assert any("new" in t or "first-time" in t or "first time" in t for t in titles), titles
+
+
+def test_a_real_verdict_for_harm_happening_now_is_step_in(real_coach):
+    advice = real_coach.advise(
+        "One of my support agents just noticed that our newsletter tool is sending customers' "
+        "home addresses to the entire mailing list, and it is still going out."
+    )
+    assert advice.verdict == "step_in"
+    assert advice.citations
+    assert advice.backend["embeddings"] == "all-MiniLM-L6-v2"
+    assert advice.backend["chat"].startswith("llama.cpp:")

@@ -1,0 +1,133 @@
+import json
+
+import pytest
+
+from assistant.assessment import Assessor
+from assistant.cli import main
+from assistant.evaluation import score
+from assistant.signals import detect_signals
+
+
+def _names(scenario: str) -> dict[str, str]:
+    return {s.name: s.direction for s in detect_signals(scenario)}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name", "direction", "evidence"),
+    [
+        (
+            "Our checkout is down right now and customers can't pay.",
+            "urgency",
+            "step_in",
+            "is down right now",
+        ),
+        (
+            "One of the foremen keeps skipping the harness check on the scaffold.",
+            "integrity",
+            "step_in",
+            "harness",
+        ),
+        (
+            "A manager made a racist joke about a colleague in standup.",
+            "integrity",
+            "step_in",
+            "racist",
+        ),
+        (
+            "My veteran charge nurse, 15 years on the ward, wants to redo the rota.",
+            "competence",
+            "step_back",
+            "veteran charge nurse",
+        ),
+        (
+            "A new hire in her first week is handling the refund queue.",
+            "competence",
+            "step_in",
+            "first week",
+        ),
+        (
+            "The change is cosmetic and we can roll back in a minute.",
+            "stakes",
+            "step_back",
+            "cosmetic",
+        ),
+        (
+            "He asked me for help after trying three different fixes.",
+            "help_request",
+            "step_in",
+            "asked me for help",
+        ),
+        (
+            "She wants me to just write the report for her.",
+            "help_request",
+            "step_back",
+            "wants me to just write",
+        ),
+        (
+            "It's a stretch assignment and a real learning opportunity.",
+            "learning",
+            "step_back",
+            "stretch",
+        ),
+        ("It's her call; the roadmap is within her remit.", "ownership", "step_back", "her call"),
+        ("My lead is nervous about presenting to the board.", "confidence", "balanced", "nervous"),
+    ],
+)
+def test_signals_are_detected_with_the_scenarios_own_words(scenario, name, direction, evidence):
+    found = [s for s in detect_signals(scenario) if s.name == name]
+    assert found, f"no {name} signal in {scenario!r}"
+    assert found[0].direction == direction
+    assert evidence.lower() in found[0].evidence.lower()
+    assert found[0].evidence in scenario
+
+
+def test_a_negated_trigger_does_not_fire():
+    assert _names("Nothing is on fire and it is not urgent at all.") == {"urgency": "step_back"}
+
+
+def test_a_safety_issue_overrides_a_capable_owner():
+    verdict = Assessor(None).assess(
+        "My most experienced site lead, 20 years in the job, told the crew to skip the "
+        "lockout procedure to finish early."
+    )
+    assert verdict.verdict == "step_in"
+    assert verdict.confidence >= 0.8
+
+
+def test_missing_key_facts_produce_one_clarifying_question_and_low_confidence():
+    verdict = Assessor(None).assess("Someone on my team wants to change how we do planning.")
+    assert verdict.clarifying_question
+    assert verdict.clarifying_question.count("?") == 1
+    assert verdict.confidence <= 0.55
+
+
+def test_score_computes_known_numbers_exactly():
+    labels = ["step_back", "step_back", "balanced", "step_in", "step_in"]
+    preds = ["step_back", "balanced", "balanced", "step_in", "step_back"]
+    result = score(labels, preds)
+    assert result["n"] == 5
+    assert result["accuracy"] == 0.6
+    # F1: step_back 2*1/(2+1+1)=0.5, balanced 2*1/(2+1+0)=0.6667, step_in 2*1/(2+0+1)=0.6667
+    assert result["macro_f1"] == round((0.5 + 2 / 3 + 2 / 3) / 3, 4)
+    # signed errors: 0, +1, 0, 0, -2 -> -1/5
+    assert result["bias"] == -0.2
+    assert result["confusion"]["step_in"]["step_back"] == 1
+    assert result["confusion"]["step_back"]["balanced"] == 1
+
+
+def test_the_eval_command_prints_the_documented_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EMBED_BACKEND", "fake")
+    rows = [
+        {"scenario": "A forklift driver is skipping safety checks right now.", "label": "step_in"},
+        {
+            "scenario": "My veteran engineer with 10 years of experience wants to own the routine "
+            "release; it can roll back in a minute.",
+            "label": "step_back",
+        },
+    ]
+    path = tmp_path / "mini.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["eval", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"n", "accuracy", "macro_f1", "confusion", "bias"}
+    assert result["n"] == 2

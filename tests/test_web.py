@@ -1,0 +1,120 @@
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.assessment import Assessor
+from assistant.web import build_demo, chat_handler
+from assistant.wiring import build_coach, build_ingestor
+
+from .conftest import KNOWLEDGE, ROOT
+
+
+@pytest.fixture
+def fake_coach(fake_settings, tmp_path):
+    folder = tmp_path / "lib"
+    shutil.copytree(KNOWLEDGE, folder)
+    build_ingestor(fake_settings).run([folder])
+    reply = AIMessage(
+        content="Let her lead the <b>workshop</b>; prepare with her and check in "
+        "afterwards with the team."
+    )
+    chat = GenericFakeChatModel(messages=iter([reply] * 10))
+    return build_coach(
+        fake_settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None)
+    )
+
+
+def test_the_handler_streams_into_the_chat_with_card_answer_and_sources(fake_coach):
+    respond = chat_handler(fake_coach)
+    updates = list(respond("My new designer wants to run the client workshop alone.", []))
+    history, box = updates[-1]
+    assert box == ""
+    assert len(updates) > 3
+    assert history[0] == {
+        "role": "user",
+        "content": "My new designer wants to run the client workshop alone.",
+    }
+    answer = history[-1]["content"]
+    assert "Verdict:" in answer and "**Sources**" in answer
+    assert "&lt;b&gt;workshop" in answer, "model markup must be shown as text, not rendered"
+
+
+def test_the_handler_turns_errors_into_a_message_not_a_traceback(fake_settings):
+    coach = build_coach(
+        fake_settings, chat_model=GenericFakeChatModel(messages=iter([])), assessor=Assessor(None)
+    )
+    history, _ = list(chat_handler(coach)("My deputy wants to lead the meeting.", []))[-1]
+    assert history[-1]["content"].startswith("⚠️")
+    assert "assistant ingest" in history[-1]["content"]
+    assert "Traceback" not in history[-1]["content"]
+
+
+def test_the_page_shows_the_active_backends(fake_coach):
+    demo = build_demo(fake_coach)
+    config = str(demo.config)
+    assert "scripted" in config and "fake-hashing-256" in config
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_the_launched_app_answers_through_gradio_client_with_sources(tmp_path):
+    from gradio_client import Client
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(tmp_path / "served"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            assert server.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(1)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        job = client.submit(
+            "My veteran engineer wants to lead the risky database migration. Should I step in?",
+            [],
+            api_name="/respond",
+        )
+        history, _ = job.result(timeout=300)
+        assert len(job.outputs()) > 2, "the answer should stream"
+        content = history[-1]["content"]
+        answer = content if isinstance(content, str) else "".join(p["text"] for p in content)
+        assert "Verdict:" in answer
+        assert "**Sources**" in answer
+        corpus = "\n".join(p.read_text() for p in Path(KNOWLEDGE).glob("*.md"))
+        quotes = re.findall(r"^\d+\. \*.*?\*: “(.*)” <sub>", answer, flags=re.M)
+        assert quotes
+        for quote in quotes:
+            assert quote.replace("&amp;", "&") in corpus or quote in corpus
+        assert "Ingested" in (tmp_path / "server.log").read_text(), "an empty store is filled"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
