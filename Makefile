@@ -37,6 +37,8 @@ $(STAMP): pyproject.toml
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
 	@echo "==> installing the project and its dependencies"
 	@$(BIN)/pip install --progress-bar off --find-links $(WHEELHOUSE) -e '.[dev]'
+	@echo "==> preparing the verdict model"
+	@$(BIN)/assistant train
 	@touch $(STAMP)
 	@echo "==> set-up complete"
 

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from assistant.backends import EmbeddingBackend
 from assistant.signals import Signal, detect_signals
 
-__all__ = ["LABELS", "Assessment", "Assessor", "load_bank"]
+__all__ = ["BANK_PATH", "LABELS", "Assessment", "Assessor", "ProbabilityModel", "load_bank"]
 
 LABELS = ("step_back", "balanced", "step_in")
 BANK_PATH = Path(__file__).parent / "data" / "scenarios_train.jsonl"
-SIGNAL_WEIGHT = 0.9
+# How much each explicit signal moves the trained model's log-odds. Requests for help and
+# harm happening now are reliable on the development split; the rest mostly explain.
+SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
+OTHER_SIGNAL_WEIGHT = 0.3
+
+
+class ProbabilityModel(Protocol):
+    """Anything that scores scenarios over the three verdicts."""
+
+    def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -49,86 +58,30 @@ def _softmax(scores: list[float]) -> list[float]:
     return [e / total for e in exps]
 
 
-class _EmbeddingClassifier:
-    """Logistic regression over the sentence embeddings of a labelled scenario bank."""
-
-    def __init__(self, embedder: EmbeddingBackend, bank: Path, cache_dir: Path | None) -> None:
-        from sklearn.linear_model import LogisticRegression
-
-        rows = load_bank(bank)
-        texts = [r["scenario"] for r in rows]
-        vectors = self._vectors(embedder, texts, bank, cache_dir)
-        self.embedder = embedder
-        self.model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
-        self.model.fit(vectors, [r["label"] for r in rows])
-
-    @staticmethod
-    def _vectors(
-        embedder: EmbeddingBackend, texts: list[str], bank: Path, cache_dir: Path | None
-    ) -> list[list[float]]:
-        key = hashlib.sha256((embedder.name + bank.read_text("utf-8")).encode()).hexdigest()[:16]
-        cache = cache_dir / f"bank-vectors-{key}.json" if cache_dir else None
-        if cache and cache.exists():
-            try:
-                cached: list[list[float]] = json.loads(cache.read_text())
-                if len(cached) == len(texts):
-                    return cached
-            except (OSError, ValueError):
-                pass
-        vectors = embedder.embeddings.embed_documents(texts)
-        if cache:
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_suffix(".tmp")
-                tmp.write_text(json.dumps(vectors))
-                tmp.replace(cache)
-            except OSError:
-                pass  # A read-only data dir only costs a re-embed next time.
-        return vectors
-
-    def probabilities(self, scenario: str) -> dict[str, float]:
-        vector = self.embedder.embeddings.embed_query(scenario)
-        probs = self.model.predict_proba([vector])[0]
-        return {str(label): float(p) for label, p in zip(self.model.classes_, probs, strict=True)}
-
-
 class Assessor:
     """Decides step_in / step_back / balanced without relying on the chat model."""
 
-    def __init__(
-        self,
-        embedder: EmbeddingBackend | None = None,
-        bank: Path | None = BANK_PATH,
-        cache_dir: Path | None = None,
-    ) -> None:
-        self._embedder = embedder
-        self._bank = bank
-        self._cache_dir = cache_dir
-        self._classifier: _EmbeddingClassifier | None = None
-
-    def _model(self) -> _EmbeddingClassifier | None:
-        if self._classifier is None and self._embedder and self._bank and self._bank.exists():
-            self._classifier = _EmbeddingClassifier(self._embedder, self._bank, self._cache_dir)
-        return self._classifier
+    def __init__(self, model: ProbabilityModel | None = None) -> None:
+        self.model = model
 
     def assess(self, scenario: str) -> Assessment:
         """The verdict, its confidence and the signals behind it."""
         signals = detect_signals(scenario)
         signal_scores = {label: 0.0 for label in LABELS}
         for s in signals:
-            signal_scores[s.direction] += s.weight
-        classifier = self._model()
-        if classifier:
-            probs = classifier.probabilities(scenario)
+            signal_scores[s.direction] += s.weight * SIGNAL_WEIGHT.get(s.name, OTHER_SIGNAL_WEIGHT)
+        if self.model:
+            probs = self.model.probabilities([scenario])[0]
             logits = [
-                math.log(max(probs.get(label, 1e-6), 1e-6)) + SIGNAL_WEIGHT * signal_scores[label]
+                math.log(max(probs.get(label, 1e-6), 1e-6)) + signal_scores[label]
                 for label in LABELS
             ]
         else:
-            # With no bank, lean to the middle: the evidence has to earn an extreme.
-            logits = [
-                signal_scores[label] + (0.5 if label == "balanced" else 0.0) for label in LABELS
-            ]
+            # Signals alone: lean to the middle, so the evidence has to earn an extreme.
+            raw = {label: 0.0 for label in LABELS}
+            for s in signals:
+                raw[s.direction] += s.weight
+            logits = [raw[label] + (0.5 if label == "balanced" else 0.0) for label in LABELS]
         final = dict(zip(LABELS, _softmax(logits), strict=True))
         verdict = max(final, key=lambda k: final[k])
         notes: list[str] = []
@@ -137,9 +90,9 @@ class Assessor:
             verdict = "step_in"
             notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
         confidence = final[verdict] if not integrity else max(final["step_in"], 0.8)
-        question = _clarifying_question(signals)
+        question = _clarifying_question(scenario, signals, final)
         if question:
-            confidence = min(confidence, 0.55)
+            confidence = min(confidence, 0.5)
         return Assessment(
             verdict=verdict,
             confidence=round(confidence, 2),
@@ -150,19 +103,42 @@ class Assessor:
         )
 
 
-def _clarifying_question(signals: list[Signal]) -> str | None:
+_EXPERIENCE = re.compile(
+    r"\b(experienc\w*|new|junior|senior|veteran|seasoned|rookie|intern|trainee|apprentice|"
+    r"first[- ](time|week|month|year)|\d+ (years|months)|years|capable|competent|skilled|"
+    r"expert|track record|done (this|it) before|never (done|led|run|handled)|graduate|"
+    r"novice|newly|recently (hired|promoted|joined)|just (joined|started|promoted)|"
+    r"trust(ed)?|reliable|struggl\w*|strong|star|best)\b",
+    re.I,
+)
+_STAKES = re.compile(
+    r"\b(client|customer|patient|revenue|budget|cost|money|\$|£|€|deadline|launch|board|"
+    r"contract|risk\w*|safety|legal|regulat\w*|audit|reputation|press|public|irreversible|"
+    r"undo|roll ?back|reversible|routine|minor|small|low[- ]stakes|high[- ]stakes|critical|"
+    r"biggest|largest|important|visible|visibility|deal|renewal|outage|harm|injur\w*|"
+    r"data|lawsuit|fine|million|thousand|job|jobs|career|investor\w*|ceo|executive\w*)\b",
+    re.I,
+)
+
+
+def _clarifying_question(
+    scenario: str, signals: list[Signal], probabilities: dict[str, float]
+) -> str | None:
+    """One question when the decision hinges on facts the scenario does not give."""
     names = {s.name for s in signals}
-    if names & {"integrity", "urgency"}:
+    if names & {"integrity", "urgency"} or max(probabilities.values()) >= 0.6:
         return None
-    missing_competence = "competence" not in names and "help_request" not in names
-    missing_stakes = "stakes" not in names
-    if missing_competence and missing_stakes:
+    knows_experience = bool(_EXPERIENCE.search(scenario)) or bool(
+        names & {"competence", "help_request"}
+    )
+    knows_stakes = bool(_STAKES.search(scenario)) or "stakes" in names
+    if not knows_experience and not knows_stakes:
         return (
             "Before I commit: how experienced is the person with this kind of situation, "
             "and what happens if it goes wrong?"
         )
-    if missing_competence:
+    if not knows_experience:
         return "How experienced is the person who owns this, and have they handled one before?"
-    if missing_stakes:
+    if not knows_stakes:
         return "What is at stake if this goes wrong, and could it be undone?"
     return None

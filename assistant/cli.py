@@ -77,16 +77,34 @@ def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import Assessor, load_bank
-    from assistant.backends import make_embeddings
-    from assistant.evaluation import evaluate
+    from assistant.evaluation import (
+        chat_only_predictor,
+        evaluate,
+        majority_predictor,
+        signal_report,
+        write_report,
+    )
+    from assistant.wiring import build_assessor
 
     rows = load_bank(Path(args.file))
     if not rows:
         raise AssistantError(
             f"No labelled scenarios in {args.file}.", "Each line needs `scenario` and `label`."
         )
-    assessor = Assessor(make_embeddings(settings), cache_dir=settings.data_dir)
+    assessor = build_assessor(settings)
     result = evaluate(rows, lambda s: assessor.assess(s).verdict)
+    if args.report:
+        from assistant.backends import make_chat_model
+
+        results: dict[str, Any] = {"coach": result}
+        results["majority_class"] = evaluate(rows, majority_predictor(rows))
+        results["signals_only"] = evaluate(rows, lambda s: Assessor(None).assess(s).verdict)
+        if args.chat_baseline:
+            chat, name = make_chat_model(settings)
+            results[f"chat_only ({name})"] = evaluate(rows, chat_only_predictor(chat))
+        results["signals"] = signal_report(rows, assessor)
+        path = write_report(Path(args.report), results)
+        print(f"report written to {path}", file=sys.stderr)
     if args.json:
         _print_json(result)
     else:
@@ -96,6 +114,50 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
         for truth, row in result["confusion"].items():
             print(f"  {truth:>9}: {row}")
+    return 0
+
+
+def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.prep import MeetingRequest, prepare, to_markdown
+    from assistant.wiring import build_coach
+
+    fields = ("meeting", "people", "experience", "stakes", "worries")
+    values = {f: getattr(args, f) or "" for f in fields}
+    if not values["meeting"]:
+        if sys.stdin.isatty():
+            raise AssistantError("No meeting described.", "Pass --meeting or JSON on stdin.")
+        try:
+            given = json.loads(sys.stdin.read() or "{}")
+        except json.JSONDecodeError as exc:
+            raise AssistantError(f"Stdin is not JSON ({exc.msg}).", "Send a JSON object.") from None
+        if not isinstance(given, dict) or not str(given.get("meeting", "")).strip():
+            raise AssistantError(
+                "The JSON needs a non-empty `meeting` field.",
+                'Example: {"meeting": "...", "people": "...", "stakes": "..."}',
+            )
+        values = {f: str(given.get(f) or "") for f in fields}
+    plan = prepare(build_coach(settings), MeetingRequest(**values))
+    if args.json:
+        _print_json(plan.as_dict())
+    else:
+        print(to_markdown(plan))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.assessment import BANK_PATH
+    from assistant.verdict_model import VerdictModel, model_key
+
+    folder = settings.cache_dir / f"verdict-{model_key(BANK_PATH)}"
+    if (folder / "head.pt").exists():
+        print(f"verdict model is up to date: {folder}")
+        return 0
+    print(
+        "training the verdict model on the scenario bank (about 2 minutes on 2 cores)...",
+        flush=True,
+    )
+    VerdictModel.load_or_train(BANK_PATH, settings.cache_dir)
+    print(f"verdict model saved: {folder}")
     return 0
 
 
@@ -130,8 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score verdicts against a labelled JSONL file")
     p.add_argument("file")
+    p.add_argument("--report", metavar="DIR", help="write report.md, confusion.png, results.json")
+    p.add_argument(
+        "--chat-baseline",
+        action="store_true",
+        help="in the report, also score the chat model alone",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("prep", help="prepare for a hard meeting: verdict and plan")
+    p.add_argument("--meeting", help="what the meeting is (or JSON on stdin)")
+    p.add_argument("--people", help="who is involved")
+    p.add_argument("--experience", help="how experienced they are")
+    p.add_argument("--stakes", help="what is at stake")
+    p.add_argument("--worries", help="what worries you")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_prep)
+
+    p = sub.add_parser("train", help="train the verdict model (once per machine)")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host", default=None)

@@ -24,6 +24,15 @@ class Settings(BaseModel):
     data_dir: Path = Field(
         Path("data"), description="ASSISTANT_DATA_DIR: folder holding the embedded Chroma store."
     )
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "leadership-coach",
+        description="ASSISTANT_CACHE_DIR: where the trained verdict model is kept.",
+    )
+    verdict_backend: Literal["finetuned", "signals"] = Field(
+        "finetuned",
+        description="ASSISTANT_VERDICT_BACKEND: finetuned (MiniLM trained on the scenario bank, "
+        "plus signals) or signals (explicit signals only; fast, for tests).",
+    )
     knowledge_dir: Path = Field(
         Path("knowledge"),
         description="ASSISTANT_KNOWLEDGE_DIR: default folder for `assistant ingest`, `make run`.",
@@ -105,6 +114,8 @@ class Settings(BaseModel):
 _ENV = {
     "ASSISTANT_DATA_DIR": "data_dir",
     "ASSISTANT_KNOWLEDGE_DIR": "knowledge_dir",
+    "ASSISTANT_CACHE_DIR": "cache_dir",
+    "ASSISTANT_VERDICT_BACKEND": "verdict_backend",
     "ASSISTANT_COLLECTION": "collection",
     "ASSISTANT_CHROMA_URL": "chroma_url",
     "ASSISTANT_CHROMA_TOKEN": "chroma_token",

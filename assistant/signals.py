@@ -134,21 +134,42 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "integrity",
         "step_in",
         3.0,
-        r"\b(safety|unsafe|injur(y|ed|ies)|hazard|harness|lockout|ppe|fire exit|"
-        r"harass(ment|ing|ed)?|bull(y|ying|ied)|discriminat\w*|racist|sexist|slur|"
-        r"humiliat\w*|demean\w*|fraud|falsif\w*|backdat\w*|cook(ing)? the books|kickback|"
-        r"brib\w*|illegal|unlawful|breach|gdpr|hipaa|confidential data|patient data|"
-        r"personal data|medication error|wrong dose|abuse|threat(en(ed|ing)?)?|"
-        r"cover(ing)? up|lie to|lying to|misleading (the|our) (client|customer|regulator|"
-        r"auditors?))\b",
+        # safety
+        r"\b(unsafe|safety (check|rule|procedure|harness|guard|inspection|risk|issue|concern)s?|"
+        r"injur(y|ed|ies)|hazard\w*|harness|scaffold\w*|lockout|ppe|fire (exit|door|alarm)s?|"
+        r"concussion|blow to the head|head injury|dazed|collapsed|fainted|overdose|"
+        r"(wrong|ten times the|double the|usual) dose|allerg\w+|contaminat\w*|vomiting|"
+        r"food poisoning|gas leak|asbestos|chemical spill|inspection is (overdue|\w+ overdue)|"
+        r"(overdue|expired) (inspection|certification|licen[cs]e)|"
+        # legal and privacy
+        r"illegal|unlawful|legal (position|risk|advice|exposure)|breach\w*|gdpr|hipaa|"
+        r"privacy (policy|law)|without (their |users' |customers' )?consent|unsubscribed|"
+        r"personal data|confidential|data protection|settlement range|insider|"
+        r"regulator\w*|non-?compliant|reasonable adjustment|"
+        # ethics and fraud
+        r"fraud\w*|falsif\w*|backdat\w*|cook(ing)? the books|kickback|brib\w*|forg(ed|ing)|"
+        r"conflict of interest|(her|his|their) own (overrides|expenses|approvals?)|"
+        r"approving (her|his|their) own|embezzl\w*|misappropriat\w*|steal\w*|theft|"
+        r"lie to|lying to|misleading|mislead|cover(ing)? (it )?up|hid(e|ing) (the|a|an) "
+        r"(defect|error|incident|mistake)|board (voted|decided) (last year )?not to|"
+        r"leaves (a|the) (substantial |large )?share to (him|her)|"
+        # dignity
+        r"harass\w*|bull(y|ies|ying|ied)|discriminat\w*|racist|sexist|homophob\w*|"
+        r"transphob\w*|slur|humiliat\w*|demean\w*|mock(ed|ing)|shout(s|ed|ing)? at|"
+        r"shouting in|scream(s|ed|ing)? at|in tears|toughen up|retaliat\w*|"
+        r"threat(en(ed|ing|s)?)?|abus(e|ive|ed)|inappropriate (touch\w*|comment|joke)s?|"
+        r"until he threw up|until she threw up|weigh(ed|ing) (the )?(children|kids|players))\b",
     ),
     # a request for help
     (
         "help_request",
         "step_in",
         1.5,
-        r"\b((asked|begged|pleaded with) me (for help|to help|to step in|to take over|to join)|"
+        r"\b((asked|begged|pleaded with) me (for help|to help|to step in|to take over|to join|"
+        r"to pair)|(messaged|emailed|called|texted) me asking|asked me what I can do|"
         r"(after|despite) (trying|several attempts|two attempts|weeks of)|"
+        r"after (her|his|their) requests|went nowhere|no luck|ruled out|"
+        r"spent (two|three|four|several|\d+) (days|hours|weeks)|"
         r"tried everything|has tried|have tried|exhausted|stuck for (days|weeks)|"
         r"can't (crack|solve|fix) it)\b",
     ),

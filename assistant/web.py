@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import html
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.coach import Citation, Coach, Reply
 from assistant.errors import AssistantError
+from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES
 
-__all__ = ["EXAMPLES", "build_demo", "chat_handler", "format_reply"]
+__all__ = ["EXAMPLES", "build_demo", "chat_handler", "format_reply", "prep_handler"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,31 @@ def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, An
     return respond
 
 
+def prep_handler(coach: Coach) -> Callable[..., tuple[str, str | None]]:
+    """The meeting-prep function Gradio calls: a plan in Markdown and a downloadable brief."""
+
+    def prepare_meeting(
+        meeting: str, people: str, experience: str, stakes: str, worries: str
+    ) -> tuple[str, str | None]:
+        if not (meeting or "").strip():
+            return "⚠️ Describe the meeting first.", None
+        try:
+            request = MeetingRequest(meeting, people, experience, stakes, worries)
+            plan = prepare(coach, request)
+        except AssistantError as exc:
+            return f"⚠️ {_safe(exc.user_message())}", None
+        except Exception:  # noqa: BLE001 - the page shows a message, never a traceback.
+            log.exception("meeting prep failed")
+            return "⚠️ Something went wrong while preparing. Please try again.", None
+        brief = to_markdown(plan)
+        folder = Path(tempfile.mkdtemp(prefix="brief-"))
+        path = folder / "meeting-brief.md"
+        path.write_text(brief, encoding="utf-8")
+        return _safe(brief), str(path)
+
+    return prepare_meeting
+
+
 def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
     """The chat page."""
 
@@ -110,20 +138,31 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
             f"`{coach.backend['embeddings']}`",
             elem_id="backends",
         )
-        chatbot = gr.Chatbot(label="Coach", elem_id="chat", height=520)
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="e.g. My new team lead wants to run the client escalation alone…",
-                label="Your situation or question",
-                elem_id="message",
-                scale=5,
-            )
-            send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
-        gr.Examples(examples=EXAMPLES, inputs=box, label="Try an example")
-        clear = gr.Button("New conversation", variant="secondary")
+        with gr.Tab("Chat"):
+            chatbot = gr.Chatbot(label="Coach", elem_id="chat", height=520)
+            with gr.Row():
+                box = gr.Textbox(
+                    placeholder="e.g. My new team lead wants to run the client escalation alone…",
+                    label="Your situation or question",
+                    elem_id="message",
+                    scale=5,
+                )
+                send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
+            gr.Examples(examples=EXAMPLES, inputs=box, label="Try an example")
+            clear = gr.Button("New conversation", variant="secondary")
+        with gr.Tab("Prepare for a meeting"):
+            meeting = gr.Textbox(label="What is the meeting?", elem_id="prep-meeting")
+            people = gr.Textbox(label="Who is involved?", elem_id="prep-people")
+            experience = gr.Textbox(label="How experienced are they?", elem_id="prep-experience")
+            stakes = gr.Textbox(label="What is at stake?", elem_id="prep-stakes")
+            worries = gr.Textbox(label="What worries you?", elem_id="prep-worries")
+            go = gr.Button("Prepare", variant="primary", elem_id="prep-go")
+            plan = gr.Markdown(elem_id="prep-plan")
+            brief = gr.File(label="Download the brief (Markdown)", elem_id="prep-brief")
         box.submit(respond, [box, chatbot], [chatbot, box])
         send.click(respond, [box, chatbot], [chatbot, box], api_visibility="private")
         clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
+        go.click(prep_handler(coach), [meeting, people, experience, stakes, worries], [plan, brief])
     return demo
 
 

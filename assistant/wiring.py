@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.assessment import Assessor
+from assistant.assessment import BANK_PATH, Assessor
 from assistant.backends import EmbeddingBackend, make_chat_model, make_embeddings
 from assistant.coach import Coach
 from assistant.config import Settings
@@ -12,7 +12,16 @@ from assistant.ingestion import Ingestor
 from assistant.retrieval import Retriever
 from assistant.store import ChunkStore, open_store
 
-__all__ = ["build_coach", "build_ingestor", "build_retriever", "build_store"]
+__all__ = ["build_assessor", "build_coach", "build_ingestor", "build_retriever", "build_store"]
+
+
+def build_assessor(settings: Settings) -> Assessor:
+    """The verdict policy named by ASSISTANT_VERDICT_BACKEND."""
+    if settings.verdict_backend == "signals":
+        return Assessor(None)
+    from assistant.verdict_model import VerdictModel
+
+    return Assessor(VerdictModel.load_or_train(BANK_PATH, settings.cache_dir))
 
 
 def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:
@@ -60,7 +69,7 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         chat_model, chat_name = overrides["chat_model"], overrides.get("chat_name", "custom")
     else:
         chat_model, chat_name = make_chat_model(settings)
-    assessor = overrides.get("assessor") or Assessor(embedder, cache_dir=settings.data_dir)
+    assessor = overrides.get("assessor") or build_assessor(settings)
     return Coach(
         retriever,
         chat_model,

@@ -37,6 +37,7 @@ def fake_settings(hermetic_env: Path):
             "ASSISTANT_DATA_DIR": str(hermetic_env),
             "ASSISTANT_CHAT_BACKEND": "fake",
             "ASSISTANT_EMBED_BACKEND": "fake",
+            "ASSISTANT_VERDICT_BACKEND": "signals",
         }
     )
 

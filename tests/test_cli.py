@@ -14,6 +14,7 @@ def _run(*args: str, env_extra: dict[str, str] | None = None, stdin: str | None 
         **os.environ,
         "ASSISTANT_CHAT_BACKEND": "fake",
         "ASSISTANT_EMBED_BACKEND": "fake",
+        "ASSISTANT_VERDICT_BACKEND": "signals",
         **(env_extra or {}),
     }
     return subprocess.run(

@@ -98,7 +98,7 @@ def test_missing_key_facts_produce_one_clarifying_question_and_low_confidence():
     verdict = Assessor(None).assess("Someone on my team wants to change how we do planning.")
     assert verdict.clarifying_question
     assert verdict.clarifying_question.count("?") == 1
-    assert verdict.confidence <= 0.55
+    assert verdict.confidence <= 0.5
 
 
 def test_score_computes_known_numbers_exactly():
@@ -116,7 +116,7 @@ def test_score_computes_known_numbers_exactly():
 
 
 def test_the_eval_command_prints_the_documented_json(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("ASSISTANT_EMBED_BACKEND", "fake")
+    monkeypatch.setenv("ASSISTANT_VERDICT_BACKEND", "signals")
     rows = [
         {"scenario": "A forklift driver is skipping safety checks right now.", "label": "step_in"},
         {
@@ -131,3 +131,27 @@ def test_the_eval_command_prints_the_documented_json(tmp_path, capsys, monkeypat
     result = json.loads(capsys.readouterr().out)
     assert set(result) >= {"n", "accuracy", "macro_f1", "confusion", "bias"}
     assert result["n"] == 2
+
+
+def test_the_eval_report_has_baselines_per_signal_results_and_a_confusion_plot(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("ASSISTANT_VERDICT_BACKEND", "signals")
+    rows = [
+        {"scenario": "A forklift driver is skipping safety checks right now.", "label": "step_in"},
+        {
+            "scenario": "A nurse is being harassed by a patient's relative on the ward right now.",
+            "label": "step_in",
+        },
+        {"scenario": "My veteran engineer wants to own the routine release.", "label": "step_back"},
+    ]
+    path = tmp_path / "mini.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    report = tmp_path / "report"
+    assert main(["eval", str(path), "--report", str(report)]) == 0
+    results = json.loads((report / "results.json").read_text())
+    assert results["majority_class"]["accuracy"] == round(2 / 3, 4)
+    assert results["signals"]["integrity->step_in"]["fired"] == 2
+    assert results["signals"]["integrity->step_in"]["agrees_with_label"] == 1.0
+    assert (report / "confusion.png").read_bytes().startswith(b"\x89PNG")
+    assert "| majority_class |" in (report / "report.md").read_text()

@@ -115,6 +115,17 @@ def test_the_launched_app_answers_through_gradio_client_with_sources(tmp_path):
         for quote in quotes:
             assert quote.replace("&amp;", "&") in corpus or quote in corpus
         assert "Ingested" in (tmp_path / "server.log").read_text(), "an empty store is filled"
+
+        plan, brief = client.predict(
+            "Quarterly review with our largest client, who is unhappy",
+            "Maya, our new account lead",
+            "first month in the role",
+            "a renewal worth a third of our revenue",
+            "she may promise dates the team cannot meet",
+            api_name="/prepare_meeting",
+        )
+        assert "Verdict" in plan and "Tripwires" in plan
+        assert Path(brief).read_text(encoding="utf-8").startswith("# Meeting brief")
     finally:
         server.terminate()
         server.wait(timeout=30)
