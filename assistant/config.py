@@ -106,6 +106,12 @@ class Settings(BaseModel):
     max_message_chars: int = Field(
         4000, description="ASSISTANT_MAX_MESSAGE_CHARS: longest chat message or scenario accepted."
     )
+    rate_limit_per_minute: int = Field(
+        30, ge=1, description="ASSISTANT_RATE_LIMIT: API requests per client per minute."
+    )
+    max_body_bytes: int = Field(
+        16_384, ge=256, description="ASSISTANT_MAX_BODY_BYTES: largest API request body."
+    )
     max_file_bytes: int = Field(
         20_000_000, description="ASSISTANT_MAX_FILE_BYTES: largest file ingest will read."
     )
@@ -140,6 +146,8 @@ _ENV = {
     "ASSISTANT_REQUEST_TIMEOUT": "request_timeout",
     "ASSISTANT_MAX_MESSAGE_CHARS": "max_message_chars",
     "ASSISTANT_MAX_FILE_BYTES": "max_file_bytes",
+    "ASSISTANT_RATE_LIMIT": "rate_limit_per_minute",
+    "ASSISTANT_MAX_BODY_BYTES": "max_body_bytes",
 }
 
 

@@ -29,22 +29,13 @@ def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the Gradio app until interrupted."""
+    """Serve the app (page, widget, REST API) until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from assistant.web import build_demo
+    import uvicorn
+
+    from assistant.api import create_app
 
     coach = prepare_coach(settings)
-    demo = build_demo(coach)
-    # llama.cpp runs one generation at a time; others wait in Gradio's queue.
-    demo.queue(default_concurrency_limit=1, max_size=16)
+    app = create_app(coach, settings)
     print(f"Serving on http://{host}:{port}", flush=True)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        ssr_mode=False,
-        mcp_server=False,
-        show_error=False,
-        inbrowser=False,
-        quiet=False,
-    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

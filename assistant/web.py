@@ -16,7 +16,14 @@ from assistant.errors import AssistantError
 from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES
 
-__all__ = ["EXAMPLES", "build_demo", "chat_handler", "format_reply", "prep_handler"]
+__all__ = [
+    "EXAMPLES",
+    "build_demo",
+    "build_widget",
+    "chat_handler",
+    "format_reply",
+    "prep_handler",
+]
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +41,14 @@ _ICONS = {"step_in": "🛑", "step_back": "🌱", "balanced": "🤝"}
 
 
 def _safe(text: str) -> str:
-    """Escape markup so model or document text can only ever render as text."""
-    return html.escape(text, quote=False)
+    """Escape markup so model or document text can only ever render as text.
+
+    HTML is escaped, and so are the brackets of Markdown links and images: a model answer or
+    a document cannot produce a `javascript:` link or load a remote image. Bare http(s)
+    addresses may still become links.
+    """
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("[", "&#91;").replace("]", "&#93;")
 
 
 def verdict_card(reply: Reply) -> str:
@@ -164,6 +177,33 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
         clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
         go.click(prep_handler(coach), [meeting, people, experience, stakes, worries], [plan, brief])
     return demo
+
+
+def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
+    """The compact chat made for an iframe: chat, verdict card and sources; no tabs."""
+    respond = chat_handler(coach)
+
+    with gr.Blocks(title=title, analytics_enabled=False, fill_height=True) as widget:
+        chatbot = gr.Chatbot(label=title, elem_id="widget-chat", height=430)
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="Describe the situation…",
+                show_label=False,
+                elem_id="widget-message",
+                scale=5,
+            )
+            send = gr.Button("Ask", variant="primary", elem_id="widget-send", scale=1)
+        box.submit(respond, [box, chatbot], [chatbot, box], api_visibility="private")
+        send.click(respond, [box, chatbot], [chatbot, box], api_visibility="private")
+        # The starting prompt comes from the iframe's own URL (?prompt=...), set by embed.js.
+        widget.load(
+            None,
+            None,
+            box,
+            js="() => (new URLSearchParams(window.location.search).get('prompt') || '')"
+            ".slice(0, 500)",
+        )
+    return widget
 
 
 def _plain(content: Any) -> str:

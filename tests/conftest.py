@@ -71,3 +71,38 @@ def real_library(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Ite
     report = build_ingestor(settings, embedder=real_embedder).run([KNOWLEDGE, SEED])
     assert not report.failed, report.failed
     yield data
+
+
+@pytest.fixture(scope="session")
+def host_site(tmp_path_factory: pytest.TempPathFactory):
+    """A host page on its own loopback origin, allowed to embed the widget."""
+    from .support.servers import StaticSite
+
+    site = StaticSite(tmp_path_factory.mktemp("host-site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def real_app(tmp_path_factory: pytest.TempPathFactory, host_site):
+    """`python app.py` with the real embedded models, filling an empty store on start."""
+    from .support.servers import AppServer
+
+    server = AppServer(
+        tmp_path_factory.mktemp("served") / "data",
+        env={"ASSISTANT_EMBED_ORIGINS": host_site.origin},
+    ).start()
+    yield server
+    server.stop()
+
+
+def host_page(app_url: str, prompt: str = "") -> str:
+    """examples/embed.html pointed at a test server."""
+    page = (ROOT / "examples" / "embed.html").read_text()
+    page = page.replace("http://127.0.0.1:7860", app_url)
+    if prompt:
+        page = page.replace(
+            'data-prompt="My new team lead wants to run the client escalation alone."',
+            f'data-prompt="{prompt}"',
+        )
+    return page

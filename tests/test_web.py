@@ -1,10 +1,5 @@
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +10,7 @@ from assistant.assessment import Assessor
 from assistant.web import build_demo, chat_handler
 from assistant.wiring import build_coach, build_ingestor
 
-from .conftest import KNOWLEDGE, ROOT
+from .conftest import KNOWLEDGE
 
 
 @pytest.fixture
@@ -64,68 +59,36 @@ def test_the_page_shows_the_active_backends(fake_coach):
     assert "scripted" in config and "fake-hashing-256" in config
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
-def test_the_launched_app_answers_through_gradio_client_with_sources(tmp_path):
+def test_the_launched_app_answers_through_gradio_client_with_sources(real_app):
     from gradio_client import Client
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(tmp_path / "served"),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    client = Client(f"{real_app.url}/", verbose=False)
+    job = client.submit(
+        "My veteran engineer wants to lead the risky database migration. Should I step in?",
+        [],
+        api_name="/respond",
     )
-    try:
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(1)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        job = client.submit(
-            "My veteran engineer wants to lead the risky database migration. Should I step in?",
-            [],
-            api_name="/respond",
-        )
-        history, _ = job.result(timeout=300)
-        assert len(job.outputs()) > 2, "the answer should stream"
-        content = history[-1]["content"]
-        answer = content if isinstance(content, str) else "".join(p["text"] for p in content)
-        assert "Verdict:" in answer
-        assert "**Sources**" in answer
-        corpus = "\n".join(p.read_text() for p in Path(KNOWLEDGE).glob("*.md"))
-        quotes = re.findall(r"^\d+\. \*.*?\*: “(.*)” <sub>", answer, flags=re.M)
-        assert quotes
-        for quote in quotes:
-            assert quote.replace("&amp;", "&") in corpus or quote in corpus
-        assert "Ingested" in (tmp_path / "server.log").read_text(), "an empty store is filled"
+    history, _ = job.result(timeout=300)
+    assert len(job.outputs()) > 2, "the answer should stream"
+    content = history[-1]["content"]
+    answer = content if isinstance(content, str) else "".join(p["text"] for p in content)
+    assert "Verdict:" in answer
+    assert "**Sources**" in answer
+    corpus = "\n".join(p.read_text() for p in Path(KNOWLEDGE).glob("*.md"))
+    quotes = re.findall(r"^\d+\. \*.*?\*: “(.*)” <sub>", answer, flags=re.M)
+    assert quotes
+    for quote in quotes:
+        assert quote.replace("&amp;", "&") in corpus or quote in corpus
+    assert "Ingested" in real_app.log(), "an empty store is filled on start"
 
-        plan, brief = client.predict(
-            "Quarterly review with our largest client, who is unhappy",
-            "Maya, our new account lead",
-            "first month in the role",
-            "a renewal worth a third of our revenue",
-            "she may promise dates the team cannot meet",
-            api_name="/prepare_meeting",
-        )
-        assert "Verdict" in plan and "Tripwires" in plan
-        assert Path(brief).read_text(encoding="utf-8").startswith("# Meeting brief")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    plan, brief = client.predict(
+        "Quarterly review with our largest client, who is unhappy",
+        "Maya, our new account lead",
+        "first month in the role",
+        "a renewal worth a third of our revenue",
+        "she may promise dates the team cannot meet",
+        api_name="/prepare_meeting",
+    )
+    assert "Verdict" in plan and "Tripwires" in plan
+    assert Path(brief).read_text(encoding="utf-8").startswith("# Meeting brief")

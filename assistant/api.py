@@ -1,0 +1,177 @@
+"""The web application: FastAPI owns routes and headers; the Gradio pages are mounted in it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from assistant.coach import Coach
+from assistant.config import Settings
+from assistant.errors import AssistantError, InputTooLargeError
+from assistant.web import build_demo, build_widget
+
+__all__ = ["RateLimiter", "create_app"]
+
+STATIC = Path(__file__).parent / "static"
+# System fonts only: the page must not reach out to a font CDN (offline, and privacy).
+THEME = gr.themes.Default(
+    font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+)
+
+
+class AdviseRequest(BaseModel):
+    """Body of POST /api/advise."""
+
+    scenario: str = Field(..., min_length=1, description="The situation, in your own words.")
+
+
+class SignalOut(BaseModel):
+    name: str
+    direction: str
+    evidence: str
+
+
+class CitationOut(BaseModel):
+    chunk_id: str
+    source: str
+    title: str
+    quote: str
+
+
+class AdviceOut(BaseModel):
+    """The advice object of DESIGN.md."""
+
+    verdict: str
+    confidence: float
+    signals: list[SignalOut]
+    summary: str
+    advice: str
+    next_steps: list[str]
+    citations: list[CitationOut]
+    backend: dict[str, str]
+    clarifying_question: str | None = None
+    covered: bool = True
+    notes: list[str] = []
+
+
+class RateLimiter:
+    """At most `limit` requests per client in any `window` seconds (sliding window)."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> tuple[bool, float]:
+        """Whether this request may go ahead, and if not, seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[client]
+            while hits and now - hits[0] > self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False, self.window - (now - hits[0])
+            hits.append(now)
+            return True, 0.0
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def create_app(coach: Coach, settings: Settings) -> FastAPI:
+    """The whole web app: REST API, widget script, and the Gradio page and widget."""
+    app = FastAPI(
+        title="Leadership coach",
+        description="Should the leader step back, or step in? Explained, cited advice.",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    allowed = set(settings.embed_origins)
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    ancestors = " ".join(["'self'", *sorted(allowed)])
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if path.startswith("/api/"):
+            origin = request.headers.get("origin")
+            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if origin and origin != own and origin not in allowed:
+                return _error(403, f"Origin {origin} may not call this API.")
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > settings.max_body_bytes:
+                return _error(413, f"Request body over {settings.max_body_bytes} bytes.")
+            if request.method == "POST":
+                client = request.client.host if request.client else "unknown"
+                ok, wait = limiter.allow(client)
+                if not ok:
+                    return _error(
+                        429,
+                        f"Too many requests; try again in {int(wait) + 1} s.",
+                        {"Retry-After": str(int(wait) + 1)},
+                    )
+        response = await call_next(request)
+        frame_policy = ancestors if path.startswith("/widget") else "'self'"
+        response.headers["Content-Security-Policy"] = (
+            f"frame-ancestors {frame_policy}; img-src 'self' data: blob:; "
+            "object-src 'none'; base-uri 'self'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=sorted(allowed),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type"],
+        max_age=600,
+    )
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, Any]:
+        """Liveness and what the coach runs on."""
+        return {
+            "status": "ok",
+            "chunks": coach.retriever.store.count(),
+            "backend": coach.backend,
+        }
+
+    @app.post("/api/advise", response_model=AdviceOut, tags=["coach"])
+    def advise(body: AdviseRequest) -> Any:
+        """Step in, step back or balanced: the advice object for one scenario."""
+        try:
+            return coach.advise(body.scenario).as_dict()
+        except InputTooLargeError as exc:
+            return _error(413, exc.user_message())
+        except AssistantError as exc:
+            return _error(503 if "model" in exc.message.lower() else 400, exc.user_message())
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_js() -> Response:
+        return Response(
+            (STATIC / "embed.js").read_text(encoding="utf-8"),
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
+        )
+
+    mount = {"ssr_mode": False, "mcp_server": False, "show_error": False, "theme": THEME}
+    app = gr.mount_gradio_app(app, build_widget(coach), path="/widget", footer_links=[], **mount)
+    app = gr.mount_gradio_app(app, build_demo(coach), path="/", **mount)
+    return app

@@ -1,0 +1,114 @@
+import shutil
+import time
+
+import jsonschema
+import pytest
+from fastapi.testclient import TestClient
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.api import RateLimiter, create_app
+from assistant.assessment import Assessor
+from assistant.config import load_settings
+from assistant.schema import ADVICE_SCHEMA
+from assistant.wiring import build_coach, build_ingestor
+
+from .conftest import KNOWLEDGE
+
+REPLY = "Step in now: stop the harm, then hand the follow-up back to the team lead."
+
+
+@pytest.fixture
+def client(hermetic_env, tmp_path):
+    settings = load_settings(
+        {
+            "ASSISTANT_DATA_DIR": str(hermetic_env),
+            "ASSISTANT_CHAT_BACKEND": "fake",
+            "ASSISTANT_EMBED_BACKEND": "fake",
+            "ASSISTANT_VERDICT_BACKEND": "signals",
+            "ASSISTANT_EMBED_ORIGINS": "https://wiki.example.com",
+            "ASSISTANT_RATE_LIMIT": "5",
+            "ASSISTANT_MAX_BODY_BYTES": "2000",
+        }
+    )
+    folder = tmp_path / "lib"
+    shutil.copytree(KNOWLEDGE, folder)
+    build_ingestor(settings).run([folder])
+    chat = GenericFakeChatModel(messages=iter([AIMessage(content=REPLY)] * 50))
+    coach = build_coach(settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None))
+    with TestClient(create_app(coach, settings)) as test_client:
+        yield test_client
+
+
+SCENARIO = {"scenario": "A forklift driver on my shift is skipping safety checks right now."}
+
+
+def test_post_advise_returns_a_valid_advice_object(client):
+    response = client.post("/api/advise", json=SCENARIO)
+    assert response.status_code == 200
+    jsonschema.validate(response.json(), ADVICE_SCHEMA)
+    assert response.json()["verdict"] == "step_in"
+
+
+def test_healthz_reports_the_store_and_backends(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["chunks"] > 0
+    assert body["backend"]["chat"] == "scripted"
+
+
+def test_the_openapi_schema_documents_the_advise_endpoint(client):
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/advise" in schema["paths"]
+    assert "AdviceOut" in schema["components"]["schemas"]
+
+
+def test_an_oversized_body_is_refused_before_any_model_work(client):
+    response = client.post("/api/advise", json={"scenario": "team " * 1000})
+    assert response.status_code == 413
+    assert "2000 bytes" in response.json()["error"]
+
+
+def test_an_empty_scenario_is_a_clear_422(client):
+    assert client.post("/api/advise", json={"scenario": ""}).status_code == 422
+
+
+def test_each_client_is_rate_limited_with_retry_after(client):
+    codes = [client.post("/api/advise", json=SCENARIO).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5
+    assert codes[5:] == [429, 429]
+    refused = client.post("/api/advise", json=SCENARIO)
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_origins_not_listed_are_refused_and_listed_ones_get_cors(client):
+    refused = client.post("/api/advise", json=SCENARIO, headers={"origin": "https://evil.test"})
+    assert refused.status_code == 403
+    allowed = client.post(
+        "/api/advise", json=SCENARIO, headers={"origin": "https://wiki.example.com"}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://wiki.example.com"
+
+
+def test_only_listed_origins_may_frame_the_widget_and_nobody_frames_the_page(client):
+    widget = client.get("/widget/").headers["content-security-policy"]
+    page = client.get("/").headers["content-security-policy"]
+    assert "frame-ancestors 'self' https://wiki.example.com" in widget
+    assert "frame-ancestors 'self';" in page
+    assert "img-src 'self' data: blob:" in page
+
+
+def test_embed_js_is_served_by_the_app_itself(client):
+    response = client.get("/embed.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert "lc-widget-button" in response.text and "aria-expanded" in response.text
+
+
+def test_the_rate_limiter_forgets_old_requests():
+    limiter = RateLimiter(limit=2, window=0.05)
+    assert limiter.allow("a")[0] and limiter.allow("a")[0]
+    assert not limiter.allow("a")[0]
+    assert limiter.allow("b")[0]
+    time.sleep(0.06)
+    assert limiter.allow("a")[0]

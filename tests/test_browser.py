@@ -1,0 +1,221 @@
+"""The page and the widget in a real browser: Debian chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from .conftest import ROOT, host_page
+
+pytestmark = pytest.mark.slow
+
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM:
+        pytest.fail("Debian chromium is missing: `make install` installs it with apt.")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _wait_for_text(locator, text: str, timeout: float = 240) -> list[int]:
+    """Poll until `text` appears; return the lengths seen on the way (to prove streaming)."""
+    lengths: list[int] = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        content = locator.inner_text() if locator.count() else ""
+        if not lengths or lengths[-1] != len(content):
+            lengths.append(len(content))
+        if text in content:
+            return lengths
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared; last text: {content[-500:]!r}")
+
+
+def test_the_main_page_streams_an_answer_with_a_verdict_card_and_sources(browser, real_app):
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(f"{real_app.url}/", wait_until="networkidle")
+    assert "chat `llama.cpp:" in page.locator("#backends").inner_text().replace("\n", " ") or (
+        "llama.cpp" in page.locator("#backends").inner_text()
+    )
+    page.locator("#message textarea").fill(
+        "My experienced designer wants to run the client workshop on her own. Should I step in?"
+    )
+    page.locator("#message textarea").press("Enter")
+    bot = page.locator("#chat .bot").last
+    lengths = _wait_for_text(page.locator("#chat"), "Sources")
+    assert len(set(lengths)) > 2, "the answer should grow as it streams"
+    text = bot.inner_text()
+    assert "Verdict:" in text
+    page.screenshot(path=str(SHOTS / "main-page.png"), full_page=True)
+    page.close()
+
+
+def test_the_widget_opens_and_answers_on_an_allowed_host_page(browser, real_app, host_site):
+    (host_site.folder / "embed.html").write_text(host_page(real_app.url))
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{host_site.origin}/embed.html", wait_until="networkidle")
+    button = page.locator("#lc-widget-button")
+    assert button.get_attribute("aria-expanded") == "false"
+    button.focus()
+    page.keyboard.press("Enter")  # keyboard accessible
+    assert button.get_attribute("aria-expanded") == "true"
+    frame = page.frame_locator("#lc-widget-frame")
+    box = frame.locator("#widget-message textarea")
+    box.wait_for(timeout=60_000)
+    assert "client escalation" in box.input_value(), "data-prompt pre-fills the question"
+    box.press("Enter")
+    _wait_for_text(frame.locator("#widget-chat"), "Sources")
+    assert "Verdict:" in frame.locator("#widget-chat").inner_text()
+    page.screenshot(path=str(SHOTS / "widget-on-host-page.png"))
+    page.get_by_role("button", name="Close Leadership coach").focus()
+    page.keyboard.press("Escape")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.id") == "lc-widget-button", "focus returns"
+    page.close()
+
+
+def test_a_host_page_from_an_origin_not_allowed_cannot_show_the_widget_or_call_the_api(
+    browser, real_app, tmp_path
+):
+    from .support.servers import StaticSite
+
+    (tmp_path / "embed.html").write_text(host_page(real_app.url))
+    stranger = StaticSite(tmp_path, host="localhost")  # localhost:N is another origin
+    try:
+        page = browser.new_page()
+        page.goto(f"{stranger.origin}/embed.html", wait_until="networkidle")
+        page.locator("#lc-widget-button").click()
+        time.sleep(3)
+        frame = page.frame(url=lambda url: "/widget" in url or url.startswith("chrome-error"))
+        rendered = False
+        if frame is not None:
+            try:
+                rendered = frame.locator("#widget-chat").count() > 0
+            except Exception:  # noqa: BLE001 - a blocked frame may refuse access entirely
+                rendered = False
+        assert not rendered, "the widget must not render inside a page of another origin"
+        outcome = page.evaluate(
+            """async (url) => {
+                try {
+                    const r = await fetch(url, {method: 'POST',
+                        headers: {'content-type': 'application/json'},
+                        body: JSON.stringify({scenario: 'My lead wants to run the meeting.'})});
+                    return 'status ' + r.status;
+                } catch (e) { return 'blocked'; }
+            }""",
+            f"{real_app.url}/api/advise",
+        )
+        assert outcome == "blocked"
+        page.screenshot(path=str(SHOTS / "widget-refused-on-other-origin.png"))
+        page.close()
+    finally:
+        stranger.stop()
+    request = urllib.request.Request(
+        f"{real_app.url}/api/advise",
+        data=b'{"scenario": "x"}',
+        method="POST",
+        headers={"content-type": "application/json", "origin": stranger.origin},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403
+
+
+def _payloads(logger: str) -> str:
+    return (
+        "Step in now and protect the team. "
+        "<script>window.__pwned = 'script'</script> "
+        f'<img src="{logger}/img.png" onerror="window.__pwned = \'img\'"> '
+        "<b onmouseover=\"window.__pwned = 'handler'\">hover</b> "
+        "[click me](javascript:window.__pwned='link') "
+        f"![pixel]({logger}/pixel.png) "
+        f"<a href=\"javascript:window.__pwned='anchor'\">anchor</a> "
+        f'<iframe src="{logger}/frame"></iframe>'
+    )
+
+
+def test_script_handlers_js_links_and_remote_images_from_answers_and_documents_never_run(
+    browser, tmp_path
+):
+    from .support.openai_faults import FaultServer
+    from .support.servers import AppServer, RequestLog
+
+    logger = RequestLog()
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "poisoned.md").write_text(
+        "# Team safety and harassment notes\n\n"
+        "When a supervisor is harassing someone on the team, step in at once. "
+        + _payloads(logger.origin)
+        + " Protect the person first and document what happened.\n"
+    )
+    canary_key = "sk-canary-3f9a1c77b2"
+    fake_llm = FaultServer(mode="ok", reply=_payloads(logger.origin)).start()
+    app = AppServer(
+        tmp_path / "data",
+        env={
+            "ASSISTANT_KNOWLEDGE_DIR": str(library),
+            "ASSISTANT_CHAT_BACKEND": "openai",
+            "OPENAI_BASE_URL": fake_llm.base_url,
+            "OPENAI_API_KEY": canary_key,
+            "ASSISTANT_CHAT_MODEL": "fake-model",
+            "ASSISTANT_EMBED_BACKEND": "fake",
+            "ASSISTANT_VERDICT_BACKEND": "signals",
+        },
+    ).start()
+    try:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{app.url}/", wait_until="networkidle")
+        page.locator("#message textarea").fill(
+            "A supervisor on my team is harassing a new hire in meetings. Should I step in?"
+        )
+        page.locator("#message textarea").press("Enter")
+        _wait_for_text(page.locator("#chat"), "Sources", timeout=60)
+        chat = page.locator("#chat")
+        chat.hover()
+        page.locator("#chat .bot").last.hover()
+        time.sleep(1)
+        text = chat.inner_text()
+        assert "<script>" in text, "the payload is shown as text, not dropped silently or run"
+        assert page.evaluate("window.__pwned === undefined"), page.evaluate("window.__pwned")
+        assert dialogs == []
+        assert page.locator("#chat a[href^='javascript']").count() == 0
+        assert page.locator("#chat img").count() == 0
+        assert page.locator("#chat iframe, #chat script").count() == 0
+        page.screenshot(path=str(SHOTS / "payloads-shown-as-text.png"), full_page=True)
+        assert canary_key not in page.content()
+        page.close()
+        assert logger.paths == [], f"the page contacted the payload host: {logger.paths}"
+        assert any(r["path"].endswith("/chat/completions") for r in fake_llm.requests)
+        assert canary_key not in app.log()
+    finally:
+        app.stop()
+        fake_llm.stop()
+        logger.stop()
