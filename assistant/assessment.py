@@ -20,6 +20,9 @@ BANK_PATH = Path(__file__).parent / "data" / "scenarios_train.jsonl"
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
 OTHER_SIGNAL_WEIGHT = 0.3
+# A missed intervention costs more than an unneeded check-in, and the trained model
+# under-calls step_in; this log-odds shift was set on the development split.
+STEP_IN_PRIOR = 1.0
 
 
 class ProbabilityModel(Protocol):
@@ -73,7 +76,9 @@ class Assessor:
         if self.model:
             probs = self.model.probabilities([scenario])[0]
             logits = [
-                math.log(max(probs.get(label, 1e-6), 1e-6)) + signal_scores[label]
+                math.log(max(probs.get(label, 1e-6), 1e-6))
+                + signal_scores[label]
+                + (STEP_IN_PRIOR if label == "step_in" else 0.0)
                 for label in LABELS
             ]
         else:

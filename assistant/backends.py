@@ -26,6 +26,7 @@ from assistant.errors import BackendError, ConfigError
 
 __all__ = [
     "EmbeddingBackend",
+    "describe_failure",
     "HashingEmbeddings",
     "LlamaCppChat",
     "default_gguf_path",
@@ -70,6 +71,37 @@ class HashingEmbeddings(Embeddings):
         return self._embed(text)
 
 
+def _pool(vector: Any) -> list[float]:
+    """Mean-pool per-token vectors into one; a flat vector passes through unchanged."""
+    if vector and isinstance(vector[0], list):
+        size = len(vector[0])
+        mean = [sum(token[i] for token in vector) / len(vector) for i in range(size)]
+        norm = math.sqrt(sum(v * v for v in mean)) or 1.0
+        return [v / norm for v in mean]
+    return [float(v) for v in vector]
+
+
+def _openai_embeddings(**kwargs: Any) -> Embeddings:
+    from langchain_openai import OpenAIEmbeddings
+
+    class PoolingOpenAIEmbeddings(OpenAIEmbeddings):
+        """OpenAIEmbeddings that also accepts servers answering with per-token vectors.
+
+        llama.cpp's server does so for GGUF models without a pooling head; mean pooling
+        turns those into one vector per text, as sentence embedders do.
+        """
+
+        def embed_documents(
+            self, texts: list[str], chunk_size: int | None = None, **kw: Any
+        ) -> list[list[float]]:
+            return [_pool(v) for v in super().embed_documents(texts, chunk_size, **kw)]
+
+        def embed_query(self, text: str, **kw: Any) -> list[float]:
+            return _pool(super().embed_query(text, **kw))
+
+    return PoolingOpenAIEmbeddings(**kwargs)
+
+
 def _embedded_embeddings() -> Embeddings:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -88,26 +120,91 @@ def make_embeddings(settings: Settings) -> EmbeddingBackend:
     if settings.embed_backend == "fake":
         return EmbeddingBackend(HashingEmbeddings(), "fake-hashing-256")
     if settings.embed_backend == "openai":
-        from langchain_openai import OpenAIEmbeddings
-
-        if not settings.openai_api_key and not settings.openai_base_url:
+        base_url = settings.embed_base_url or settings.openai_base_url
+        if not settings.openai_api_key and not base_url:
             raise ConfigError(
                 "The openai embedding backend needs OPENAI_API_KEY or OPENAI_BASE_URL.",
                 "Set them, or unset ASSISTANT_EMBED_BACKEND to use the embedded model.",
             )
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "sk-local"
         return EmbeddingBackend(
-            OpenAIEmbeddings(
+            _openai_embeddings(
                 model=settings.embed_model,
-                base_url=settings.openai_base_url,
-                api_key=key,  # type: ignore[arg-type]
+                base_url=base_url,
+                api_key=key,
                 check_embedding_ctx_length=False,
-                timeout=settings.request_timeout,
-                max_retries=2,
+                timeout=_timeout(settings),
+                max_retries=settings.max_retries,
             ),
             f"openai:{settings.embed_model}",
         )
     return EmbeddingBackend(_embedded_embeddings(), EMBEDDED_EMBED_NAME)
+
+
+def describe_failure(exc: BaseException, where: str = "the model endpoint") -> BackendError:
+    """A user-facing error for a backend exception; never echoes the exception's text.
+
+    Client errors can quote request details (an OpenAI 401 repeats part of the key), so the
+    message is built only from the exception's type and status.
+    """
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai is a dependency
+        openai = None  # type: ignore[assignment]
+    if openai is not None:
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return BackendError(
+                f"{where} rejected the API key ({exc.status_code}).",
+                "Check OPENAI_API_KEY.",
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return BackendError(
+                f"{where} is rate limiting requests (429) and retries did not get through.",
+                "Wait a minute and try again, or raise your quota.",
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return BackendError(
+                f"{where} does not serve the requested model (404).",
+                "Check ASSISTANT_CHAT_MODEL / ASSISTANT_EMBED_MODEL against the server's models.",
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return BackendError(
+                f"{where} did not answer in time.", "Try again; if it persists, check the server."
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return BackendError(
+                f"Cannot connect to {where}.", "Check OPENAI_BASE_URL and that the server is up."
+            )
+        if isinstance(exc, openai.InternalServerError | openai.APIStatusError):
+            return BackendError(
+                f"{where} failed ({exc.status_code}).",
+                "Try again in a moment; if it persists, check the server's logs.",
+            )
+        if isinstance(exc, openai.APIResponseValidationError):
+            return BackendError(f"{where} sent a malformed response.", "Check the server.")
+    if isinstance(exc, ValueError):  # json.JSONDecodeError and friends
+        return BackendError(f"{where} sent a malformed response.", "Check the server.")
+    if isinstance(exc, TimeoutError):
+        return BackendError(
+            f"{where} took too long to answer.", "Try again, or raise ASSISTANT_REQUEST_TIMEOUT."
+        )
+    return BackendError(
+        f"{where} failed ({type(exc).__name__}).",
+        "Try again; if it persists, check the model settings.",
+    )
+
+
+def _timeout(settings: Settings) -> Any:
+    import httpx
+
+    # read is the gap allowed between two bytes: both the wait for the first token and a
+    # stall mid-stream; the whole answer is bounded separately by the coach.
+    return httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.idle_timeout,
+        write=settings.connect_timeout,
+        pool=settings.connect_timeout,
+    )
 
 
 def default_gguf_path() -> Path:
@@ -225,8 +322,8 @@ def make_chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
             api_key=key,  # type: ignore[arg-type]
             temperature=settings.temperature,
             max_completion_tokens=settings.max_tokens,
-            timeout=settings.request_timeout,
-            max_retries=2,
+            timeout=_timeout(settings),
+            max_retries=settings.max_retries,
             streaming=True,
         )
         return model, f"openai:{settings.chat_model}"

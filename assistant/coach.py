@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from assistant.assessment import Assessment, Assessor
-from assistant.errors import AssistantError, BackendError, InputTooLargeError
+from assistant.backends import describe_failure
+from assistant.errors import AssistantError, InputTooLargeError
 from assistant.prompts import VERDICT_PHRASES, build_messages
 from assistant.retrieval import Passage, Retriever, standalone_query
 
@@ -150,6 +152,8 @@ class Coach:
         min_relevance: float = 0.2,
         max_message_chars: int = 4000,
         canary: str = "",
+        total_timeout: float = 90.0,
+        max_answer_chars: int = 4000,
     ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
@@ -158,6 +162,8 @@ class Coach:
         self.min_relevance = min_relevance
         self.max_message_chars = max_message_chars
         self.canary = canary
+        self.total_timeout = total_timeout
+        self.max_answer_chars = max_answer_chars
 
     # -- building blocks -------------------------------------------------------------
 
@@ -184,18 +190,28 @@ class Coach:
         return [p for p in passages if p.score >= self.min_relevance]
 
     def _generate(self, messages: list[Any]) -> Iterator[str]:
+        """Stream text, bounded in total time and length whatever the server does."""
+        started = time.monotonic()
+        produced = 0
+        stream = self.chat_model.stream(messages)
         try:
-            for chunk in self.chat_model.stream(messages):
+            for chunk in stream:
                 text = chunk.content if isinstance(chunk.content, str) else ""
+                if time.monotonic() - started > self.total_timeout:
+                    raise TimeoutError
                 if text:
+                    produced += len(text)
                     yield text
+                if produced > self.max_answer_chars:
+                    break  # a server that ignores max_tokens cannot stream forever
         except AssistantError:
             raise
         except Exception as exc:  # noqa: BLE001 - any client error becomes a user message.
-            raise BackendError(
-                f"The chat model failed ({type(exc).__name__}).",
-                "Try again; if it persists, check the model settings or the endpoint.",
-            ) from None
+            raise describe_failure(exc, "The chat model") from None
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
 
     @staticmethod
     def usable(text: str, verdict: str | None) -> bool:

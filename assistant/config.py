@@ -33,6 +33,11 @@ class Settings(BaseModel):
         description="ASSISTANT_VERDICT_BACKEND: finetuned (MiniLM trained on the scenario bank, "
         "plus signals) or signals (explicit signals only; fast, for tests).",
     )
+    model_assessment: bool = Field(
+        True,
+        description="ASSISTANT_MODEL_ASSESSMENT: with an OpenAI-compatible chat model, let it "
+        "assess the scenario through structured output (the local assessment cross-checks).",
+    )
     knowledge_dir: Path = Field(
         Path("knowledge"),
         description="ASSISTANT_KNOWLEDGE_DIR: default folder for `assistant ingest`, `make run`.",
@@ -70,6 +75,11 @@ class Settings(BaseModel):
     )
     openai_api_key: SecretStr | None = Field(None, description="OPENAI_API_KEY.")
     openai_base_url: str | None = Field(None, description="OPENAI_BASE_URL.")
+    embed_base_url: str | None = Field(
+        None,
+        description="ASSISTANT_EMBED_BASE_URL: OpenAI-compatible endpoint for embeddings, when "
+        "it differs from OPENAI_BASE_URL.",
+    )
     embed_origins: tuple[str, ...] = Field(
         (),
         description="ASSISTANT_EMBED_ORIGINS: comma-separated origins allowed to embed the widget.",
@@ -101,7 +111,22 @@ class Settings(BaseModel):
     )
     temperature: float = Field(0.2, description="ASSISTANT_TEMPERATURE: sampling temperature.")
     request_timeout: float = Field(
-        60.0, description="ASSISTANT_REQUEST_TIMEOUT: seconds before a backend call is abandoned."
+        90.0, gt=0, description="ASSISTANT_REQUEST_TIMEOUT: most seconds one whole answer may take."
+    )
+    connect_timeout: float = Field(
+        5.0, gt=0, description="ASSISTANT_CONNECT_TIMEOUT: seconds to connect to a backend."
+    )
+    idle_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="ASSISTANT_IDLE_TIMEOUT: most seconds to wait for the first token, or "
+        "between two tokens, from an OpenAI-compatible endpoint.",
+    )
+    max_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="ASSISTANT_MAX_RETRIES: retries, with backoff, on 429 and 5xx answers.",
     )
     max_message_chars: int = Field(
         4000, description="ASSISTANT_MAX_MESSAGE_CHARS: longest chat message or scenario accepted."
@@ -122,6 +147,7 @@ _ENV = {
     "ASSISTANT_KNOWLEDGE_DIR": "knowledge_dir",
     "ASSISTANT_CACHE_DIR": "cache_dir",
     "ASSISTANT_VERDICT_BACKEND": "verdict_backend",
+    "ASSISTANT_MODEL_ASSESSMENT": "model_assessment",
     "ASSISTANT_COLLECTION": "collection",
     "ASSISTANT_CHROMA_URL": "chroma_url",
     "ASSISTANT_CHROMA_TOKEN": "chroma_token",
@@ -132,6 +158,7 @@ _ENV = {
     "ASSISTANT_GGUF_PATH": "gguf_path",
     "OPENAI_API_KEY": "openai_api_key",
     "OPENAI_BASE_URL": "openai_base_url",
+    "ASSISTANT_EMBED_BASE_URL": "embed_base_url",
     "ASSISTANT_EMBED_ORIGINS": "embed_origins",
     "ASSISTANT_HOST": "host",
     "ASSISTANT_PORT": "port",
@@ -144,6 +171,9 @@ _ENV = {
     "ASSISTANT_THREADS": "threads",
     "ASSISTANT_TEMPERATURE": "temperature",
     "ASSISTANT_REQUEST_TIMEOUT": "request_timeout",
+    "ASSISTANT_CONNECT_TIMEOUT": "connect_timeout",
+    "ASSISTANT_IDLE_TIMEOUT": "idle_timeout",
+    "ASSISTANT_MAX_RETRIES": "max_retries",
     "ASSISTANT_MAX_MESSAGE_CHARS": "max_message_chars",
     "ASSISTANT_MAX_FILE_BYTES": "max_file_bytes",
     "ASSISTANT_RATE_LIMIT": "rate_limit_per_minute",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from assistant.backends import EmbeddingBackend
+from assistant.backends import EmbeddingBackend, describe_failure
 from assistant.documents import text_hash
 from assistant.errors import EmptyStoreError
 from assistant.store import ChunkStore
@@ -70,7 +70,10 @@ class Retriever:
             raise EmptyStoreError(
                 "The knowledge library is empty.", "Run `assistant ingest` to add texts first."
             )
-        vector = self.embedder.embeddings.embed_query(query)
+        try:
+            vector = self.embedder.embeddings.embed_query(query)
+        except Exception as exc:  # noqa: BLE001 - reported with the fix, never with its text
+            raise describe_failure(exc, "The embedding model") from None
         found = self.store.query(vector, k * 3)
         passages: list[Passage] = []
         seen: set[str] = set()

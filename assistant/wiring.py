@@ -70,6 +70,14 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
     else:
         chat_model, chat_name = make_chat_model(settings)
     assessor = overrides.get("assessor") or build_assessor(settings)
+    if (
+        "assessor" not in overrides
+        and settings.chat_backend == "openai"
+        and settings.model_assessment
+    ):
+        from assistant.model_assessment import ModelAssessor
+
+        assessor = ModelAssessor(chat_model, assessor, chat_name)
     return Coach(
         retriever,
         chat_model,
@@ -78,4 +86,6 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         min_relevance=settings.min_relevance,
         max_message_chars=settings.max_message_chars,
         canary=overrides.get("canary", ""),
+        total_timeout=settings.request_timeout,
+        max_answer_chars=settings.max_tokens * 8,
     )

@@ -79,6 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record()
+        if self.server.owner.mode in ("401", "500", "503"):
+            return self._error(int(self.server.owner.mode))
         if self.path.rstrip("/").endswith("/models"):
             model = {"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"}
             self._json(200, {"object": "list", "data": [model]})

@@ -1,0 +1,189 @@
+"""Every way an OpenAI-compatible endpoint can fail reaches the user as a clear message."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from assistant.assessment import Assessor
+from assistant.checks import validate_settings
+from assistant.config import load_settings
+from assistant.errors import AssistantError, BackendError, ConfigError
+from assistant.web import chat_handler
+from assistant.wiring import build_coach, build_ingestor
+
+from .conftest import KNOWLEDGE, ROOT
+from .support.openai_faults import FaultServer
+from .support.servers import free_port
+
+CANARY_KEY = "sk-canary-7d1e55aa90c3"
+QUESTION = "My new deputy wants to lead the staff meeting about the reorganisation."
+
+
+@pytest.fixture
+def library(tmp_path):
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for name in ("when-to-step-in.md", "preparing-for-a-hard-meeting.md"):
+        shutil.copy(KNOWLEDGE / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def fault():
+    server = FaultServer(mode="ok", reply="Let your deputy lead the meeting and stay close.")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _env(base_url: str, data_dir) -> dict[str, str]:
+    return {
+        "ASSISTANT_DATA_DIR": str(data_dir),
+        "ASSISTANT_CHAT_BACKEND": "openai",
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_API_KEY": CANARY_KEY,
+        "ASSISTANT_CHAT_MODEL": "fake-model",
+        "ASSISTANT_EMBED_BACKEND": "fake",
+        "ASSISTANT_VERDICT_BACKEND": "signals",
+        "ASSISTANT_CONNECT_TIMEOUT": "2",
+        "ASSISTANT_IDLE_TIMEOUT": "2",
+        "ASSISTANT_REQUEST_TIMEOUT": "6",
+        "ASSISTANT_MAX_RETRIES": "1",
+        "ASSISTANT_MAX_TOKENS": "64",
+    }
+
+
+def _coach(base_url: str, hermetic_env, library):
+    settings = load_settings(_env(base_url, hermetic_env))
+    build_ingestor(settings).run([library])
+    return build_coach(settings, assessor=Assessor(None))
+
+
+CASES = [
+    ("401", "rejected the API key"),
+    ("429", "rate limiting"),
+    ("500", "failed (500)"),
+    ("503", "failed (503)"),
+    ("hang", "did not answer in time"),
+    ("stall", "did not answer in time"),
+    ("malformed", "malformed response"),
+]
+
+
+@pytest.mark.parametrize(("mode", "message"), CASES)
+def test_each_failure_gives_a_clear_message_quickly_and_no_secret(
+    mode, message, fault, hermetic_env, library
+):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = mode
+    started = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        list(coach.stream_chat(QUESTION))
+    elapsed = time.monotonic() - started
+    assert message in str(info.value)
+    assert CANARY_KEY not in str(info.value) and "sk-canary" not in str(info.value)
+    assert elapsed < 25, f"{mode} took {elapsed:.1f}s; the timeouts should bound it"
+
+
+def test_connection_refused_is_reported_with_the_fix(hermetic_env, library):
+    coach = _coach(f"http://127.0.0.1:{free_port()}/v1", hermetic_env, library)
+    with pytest.raises(BackendError, match="Cannot connect") as info:
+        list(coach.stream_chat(QUESTION))
+    assert "OPENAI_BASE_URL" in str(info.value)
+
+
+def test_a_failing_endpoint_reaches_the_page_as_a_message(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = "503"
+    history, _ = list(chat_handler(coach)(QUESTION, []))[-1]
+    assert history[-1]["content"].startswith("⚠️")
+    assert "failed (503)" in history[-1]["content"]
+    assert CANARY_KEY not in history[-1]["content"]
+
+
+def test_retries_with_backoff_recover_from_one_server_error(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = "flaky"
+    final = list(coach.stream_chat(QUESTION))[-1]
+    assert "deputy lead the meeting" in final.text
+    assert fault.attempts == 2
+
+
+def test_retries_are_bounded_on_429(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = "429"
+    with pytest.raises(BackendError):
+        list(coach.stream_chat(QUESTION))
+    assert fault.attempts == 2  # one try plus ASSISTANT_MAX_RETRIES=1
+
+
+def test_an_endless_stream_is_cut_at_the_answer_cap(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = "endless"
+    started = time.monotonic()
+    final = list(coach.stream_chat(QUESTION))[-1]
+    assert final.done
+    assert len(final.text) <= 64 * 8 + 200 or final.citations
+    assert time.monotonic() - started < 25
+
+
+def test_streamed_answers_arrive_in_pieces_through_the_openai_path(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    replies = list(coach.stream_chat(QUESTION))
+    assert len(replies) > 3
+    assert replies[-1].text == "Let your deputy lead the meeting and stay close."
+    sent = [r for r in fault.requests if r["path"].endswith("/chat/completions")][-1]
+    assert sent["body"]["stream"] is True
+    assert sent["body"]["max_completion_tokens"] == 64 or sent["body"].get("max_tokens") == 64
+
+
+def test_start_up_validation_names_each_problem(fault, hermetic_env):
+    env = _env(fault.base_url, hermetic_env)
+    validate_settings(load_settings(env))  # a healthy endpoint passes
+    fault.mode = "401"
+    with pytest.raises(ConfigError, match="rejected the API key"):
+        validate_settings(load_settings(env))
+    with pytest.raises(ConfigError, match="Cannot connect"):
+        validate_settings(
+            load_settings({**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"})
+        )
+    no_key = {k: v for k, v in env.items() if not k.startswith("OPENAI_")}
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        validate_settings(load_settings(no_key))
+
+
+def test_the_cli_exits_non_zero_with_one_line_and_no_secret(fault, hermetic_env, library):
+    env = {**os.environ, **_env(fault.base_url, hermetic_env)}
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(library)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    fault.mode = "500"
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "advise", QUESTION, "--json"],
+        env={**env, "ASSISTANT_MODEL_ASSESSMENT": "false"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert CANARY_KEY not in done.stderr + done.stdout
+
+
+def test_errors_from_the_model_keep_the_assistant_error_base(fault, hermetic_env, library):
+    coach = _coach(fault.base_url, hermetic_env, library)
+    fault.mode = "401"
+    with pytest.raises(AssistantError):
+        list(coach.stream_chat(QUESTION))

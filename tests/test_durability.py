@@ -1,0 +1,85 @@
+"""A killed ingest leaves a store that opens and converges on re-run: nothing lost or doubled."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import KNOWLEDGE, ROOT
+
+pytestmark = pytest.mark.slow
+
+TRIALS = 20
+
+
+def _env(data: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(data),
+        "ASSISTANT_EMBED_BACKEND": "fake",
+        "ASSISTANT_CHAT_BACKEND": "fake",
+        "ASSISTANT_VERDICT_BACKEND": "signals",
+    }
+
+
+def _ingest(data: Path, library: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(library), "--json"],
+        env=_env(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("big-lib")
+    for copy in range(3):
+        for source in KNOWLEDGE.glob("*.md"):
+            text = source.read_text().replace("# ", f"# ({copy}) ", 1)
+            (folder / f"{copy}-{source.name}").write_text(text + f"\n\nCopy {copy}.\n")
+    return folder
+
+
+def test_an_ingest_killed_at_random_points_converges_to_a_clean_ingest(library, tmp_path):
+    clean = _ingest(tmp_path / "clean", library)
+    expected = clean["total"]
+    started = time.monotonic()
+    _ingest(tmp_path / "timing", library)
+    duration = time.monotonic() - started
+    rng = random.Random(20261127)
+    outcomes = []
+    for trial in range(TRIALS):
+        data = tmp_path / f"trial-{trial}"
+        if trial % 2 and trial > 1:  # half the trials kill a re-run over an earlier kill
+            shutil.copytree(tmp_path / f"trial-{trial - 1}", data)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ingest", str(library), "--json"],
+            env=_env(data),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        report = _ingest(data, library)  # a fresh process opens the store and re-runs
+        again = _ingest(data, library)
+        outcomes.append((report["total"], again["added"], again["removed"]))
+        assert report["total"] == expected, f"trial {trial}: {report}"
+        assert report["failed"] == []
+        assert (again["added"], again["removed"], again["total"]) == (0, 0, expected)
+    assert len(outcomes) == TRIALS

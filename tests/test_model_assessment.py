@@ -1,0 +1,74 @@
+import json
+
+import pytest
+from langchain_openai import ChatOpenAI
+
+from assistant.assessment import Assessor
+from assistant.model_assessment import ModelAssessor
+
+from .support.openai_faults import FaultServer
+
+SCENARIO = "My veteran engineer, 12 years on the team, wants to own the routine release."
+
+
+@pytest.fixture
+def server():
+    fault = FaultServer(mode="json")
+    fault.start()
+    yield fault
+    fault.stop()
+
+
+def _assessor(server: FaultServer) -> ModelAssessor:
+    chat = ChatOpenAI(
+        base_url=server.base_url, api_key="sk-test", model="fake-model", max_retries=0
+    )
+    return ModelAssessor(chat, Assessor(None), "test model")
+
+
+def _reply(verdict: str, evidence: str = "12 years on the team") -> str:
+    return json.dumps(
+        {
+            "verdict": verdict,
+            "confidence": 0.9,
+            "signals": [{"name": "competence", "direction": "step_back", "evidence": evidence}],
+        }
+    )
+
+
+def test_an_agreeing_model_assessment_is_used_as_is(server):
+    server.reply = _reply("step_back")
+    result = _assessor(server).assess(SCENARIO)
+    assert result.verdict == "step_back" and result.confidence == 0.9
+    assert result.signals[0].evidence == "12 years on the team"
+    assert result.notes == []
+    assert any("tools" in (r["body"] or {}) for r in server.requests)
+
+
+def test_a_disagreement_lowers_confidence_and_is_shown(server):
+    server.reply = _reply("step_in")
+    result = _assessor(server).assess(SCENARIO)
+    assert result.verdict == "step_in"
+    assert result.confidence < 0.6
+    assert any("disagree" in n or "says step_in" in n for n in result.notes)
+
+
+def test_evidence_not_quoted_from_the_scenario_is_dropped(server):
+    server.reply = _reply("step_back", evidence="she is a genius")
+    result = _assessor(server).assess(SCENARIO)
+    assert all(s.evidence in SCENARIO for s in result.signals)
+
+
+def test_invalid_structured_output_falls_back_to_the_local_assessment(server):
+    server.reply = '{"verdict": "maybe", "confidence": 7}'
+    result = _assessor(server).assess(SCENARIO)
+    assert result.verdict == Assessor(None).assess(SCENARIO).verdict
+    assert any("no valid assessment" in n for n in result.notes)
+
+
+def test_a_safety_breach_overrides_a_model_that_says_step_back(server):
+    server.reply = _reply("step_back", evidence="skip the lockout procedure")
+    result = _assessor(server).assess(
+        "My best site lead told the crew to skip the lockout procedure to finish early."
+    )
+    assert result.verdict == "step_in"
