@@ -19,7 +19,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast check clean
+.PHONY: install run test test-fast check bench clean
 
 install: $(STAMP)
 
@@ -59,6 +59,9 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/assistant bench $(BENCH_ARGS)
 
 check: install
 	$(BIN)/ruff check assistant tests ingest.py app.py

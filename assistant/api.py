@@ -171,7 +171,16 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
             headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
         )
 
+    # Waiting users see their place in Gradio's queue; past queue_size they are told to try
+    # again at once instead of waiting behind a long line.
+    concurrency = settings.concurrency or (1 if settings.chat_backend == "embedded" else 4)
+    widget = build_widget(coach).queue(
+        default_concurrency_limit=concurrency, max_size=settings.queue_size
+    )
+    page = build_demo(coach).queue(
+        default_concurrency_limit=concurrency, max_size=settings.queue_size
+    )
     mount = {"ssr_mode": False, "mcp_server": False, "show_error": False, "theme": THEME}
-    app = gr.mount_gradio_app(app, build_widget(coach), path="/widget", footer_links=[], **mount)
-    app = gr.mount_gradio_app(app, build_demo(coach), path="/", **mount)
+    app = gr.mount_gradio_app(app, widget, path="/widget", footer_links=[], **mount)
+    app = gr.mount_gradio_app(app, page, path="/", **mount)
     return app

@@ -161,6 +161,18 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bench import run_bench
+
+    out = Path(args.out)
+    results = run_bench(settings, args.quick, out, lambda line: print(line, file=sys.stderr))
+    if args.json:
+        _print_json(results)
+    else:
+        print(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and plots")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.server import serve
 
@@ -212,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train the verdict model (once per machine)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="measure speed, memory and quality against raw engines")
+    p.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", default="bench-output", help="folder for JSON, Markdown and plots")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host", default=None)

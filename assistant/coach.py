@@ -53,6 +53,12 @@ _VERDICT_THEME = {
     "balanced": "Letting them lead while staying close: preparing together, agreed signals.",
 }
 
+
+def verdict_theme(verdict: str) -> str:
+    """The text appended to a situation's retrieval query for this verdict."""
+    return _VERDICT_THEME[verdict]
+
+
 _NEXT_STEPS = {
     "step_in": [
         "Say out loud that you are taking the lead for now, and why, so nobody has to guess.",
@@ -213,6 +219,14 @@ class Coach:
             if close:
                 close()
 
+    def _leaks(self, text: str, fragment: int = 6) -> bool:
+        """Whether text holds the canary or any run of `fragment` characters of it."""
+        canary = self.canary
+        if not canary:
+            return False
+        size = min(fragment, len(canary))
+        return any(canary[i : i + size] in text for i in range(len(canary) - size + 1))
+
     @staticmethod
     def usable(text: str, verdict: str | None) -> bool:
         """Whether generated text is on-topic and does not argue against the verdict."""
@@ -292,11 +306,20 @@ class Coach:
             message if query == message else query, passages, history, verdict, self.canary
         )
         text = ""
+        # The last len(canary)-1 characters are held back while streaming, so a secret
+        # arriving split across tokens is never shown, even in part.
+        hold = max(len(self.canary) - 1, 0)
+        leaked = False
         for delta in self._generate(messages):
             text += delta
-            yield Reply(text, shown)
+            if self._leaks(text):
+                leaked = True
+                break
+            shown_text = text[: len(text) - hold] if hold else text
+            if shown_text:
+                yield Reply(shown_text, shown)
         citations = self.citations(passages, f"{query} {text}")
-        if not self.usable(text, verdict) or (self.canary and self.canary in text):
+        if leaked or not self.usable(text, verdict):
             text = self.grounded_text(shown, citations)
         yield Reply(text, shown, citations, covered=True, done=True)
 

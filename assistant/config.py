@@ -131,6 +131,18 @@ class Settings(BaseModel):
     max_message_chars: int = Field(
         4000, description="ASSISTANT_MAX_MESSAGE_CHARS: longest chat message or scenario accepted."
     )
+    concurrency: int = Field(
+        0,
+        ge=0,
+        description="ASSISTANT_CONCURRENCY: answers generated at once; 0 means 1 for the "
+        "embedded model (llama.cpp runs one generation at a time) and 4 for an endpoint.",
+    )
+    queue_size: int = Field(
+        16,
+        ge=1,
+        description="ASSISTANT_QUEUE_SIZE: waiting requests beyond which users are "
+        "told the coach is busy.",
+    )
     rate_limit_per_minute: int = Field(
         30, ge=1, description="ASSISTANT_RATE_LIMIT: API requests per client per minute."
     )
@@ -177,6 +189,8 @@ _ENV = {
     "ASSISTANT_MAX_MESSAGE_CHARS": "max_message_chars",
     "ASSISTANT_MAX_FILE_BYTES": "max_file_bytes",
     "ASSISTANT_RATE_LIMIT": "rate_limit_per_minute",
+    "ASSISTANT_CONCURRENCY": "concurrency",
+    "ASSISTANT_QUEUE_SIZE": "queue_size",
     "ASSISTANT_MAX_BODY_BYTES": "max_body_bytes",
 }
 

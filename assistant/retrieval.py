@@ -66,15 +66,15 @@ class Retriever:
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Top-k passages, best first, with near-identical texts removed."""
         k = k or self.k
-        if self.store.count() == 0:
-            raise EmptyStoreError(
-                "The knowledge library is empty.", "Run `assistant ingest` to add texts first."
-            )
         try:
             vector = self.embedder.embeddings.embed_query(query)
         except Exception as exc:  # noqa: BLE001 - reported with the fix, never with its text
             raise describe_failure(exc, "The embedding model") from None
         found = self.store.query(vector, k * 3)
+        if not found and self.store.count() == 0:
+            raise EmptyStoreError(
+                "The knowledge library is empty.", "Run `assistant ingest` to add texts first."
+            )
         passages: list[Passage] = []
         seen: set[str] = set()
         for hit in found:

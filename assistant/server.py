@@ -16,9 +16,12 @@ def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
     """Build the coach, ingesting the knowledge folder first when the store is empty."""
     from assistant.backends import make_embeddings
     from assistant.checks import validate_settings
+    from assistant.store import probe_store
     from assistant.wiring import build_coach, build_ingestor, build_store
 
     validate_settings(settings)
+    if not settings.chroma_url:
+        probe_store(settings.data_dir, settings.collection)
     embedder = make_embeddings(settings)
     store = build_store(settings)
     if store.count() == 0 and settings.knowledge_dir.is_dir():

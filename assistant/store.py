@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,7 @@ from langchain_core.documents import Document
 
 from assistant.errors import EmbeddingMismatchError, StoreError
 
-__all__ = ["ChunkStore", "StoredChunk", "open_store"]
+__all__ = ["ChunkStore", "StoredChunk", "open_store", "probe_store"]
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -110,11 +113,12 @@ class ChunkStore:
 
     def query(self, vector: Sequence[float], k: int) -> list[StoredChunk]:
         """The k nearest chunks, best first, scored by cosine similarity."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
+        # No count() first: it costs a round trip per query. Chroma returns what it has.
         got = self._collection.query(
             query_embeddings=[list(vector)],
-            n_results=min(k, self.count()),
+            n_results=k,
             include=["documents", "metadatas", "distances"],
         )
         results = []
@@ -170,6 +174,11 @@ def open_store(
     rebuild: bool = False,
 ) -> ChunkStore:
     """Open (or create) the collection, embedded on disk or on a Chroma server."""
+    if rebuild and not chroma_url:
+        try:
+            probe_store(data_dir, collection)
+        except StoreError:
+            _move_aside(data_dir)
     client, location = _client(data_dir, chroma_url, token)
     try:
         if rebuild:
@@ -185,3 +194,33 @@ def open_store(
             "Run `assistant ingest --rebuild` to recreate it.",
         ) from None
     return ChunkStore(client, col, location)
+
+
+def _move_aside(data_dir: Path) -> Path:
+    """Keep a damaged store for inspection instead of deleting it."""
+    target = data_dir.with_name(f"{data_dir.name}.damaged-{int(time.time())}")
+    data_dir.rename(target)
+    return target
+
+
+def probe_store(data_dir: Path, collection: str, timeout: float = 120) -> None:
+    """Open the embedded store in a child process, so damage cannot crash this one.
+
+    A corrupt SQLite file or index can abort the process that opens it; probing in a child
+    turns that into a message with the recovery command.
+    """
+    if not data_dir.exists():
+        return
+    code = (
+        "import sys; from pathlib import Path; from assistant.store import open_store; "
+        f"print(open_store(Path({str(data_dir)!r}), {collection!r}).count())"
+    )
+    fix = "Run `assistant ingest --rebuild` (the damaged folder is kept beside the new one)."
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise StoreError(f"The store at {data_dir} did not open in {timeout:.0f} s.", fix) from None
+    if done.returncode != 0:
+        raise StoreError(f"The store at {data_dir} is damaged or unreadable.", fix)

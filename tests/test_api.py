@@ -112,3 +112,25 @@ def test_the_rate_limiter_forgets_old_requests():
     assert limiter.allow("b")[0]
     time.sleep(0.06)
     assert limiter.allow("a")[0]
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=data/chroma.sqlite3",
+        "/gradio_api/file=../../../../etc/passwd",
+        "/gradio_api/file=..%2f..%2f..%2fetc%2fpasswd",
+        "/gradio_api/file=%2e%2e/%2e%2e/etc/passwd",
+        "/GRADIO_API/FILE=/etc/passwd",
+        "/gradio_api/file=pyproject.toml",
+        "/gradio_api/file=assistant/config.py",
+        "/widget/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=/root/.cache/leadership-coach",
+    ],
+)
+def test_file_routes_cannot_read_the_store_settings_code_or_system_files(client, probe):
+    response = client.get(probe)
+    assert response.status_code in (400, 403, 404, 405), (probe, response.status_code)
+    assert "root:" not in response.text and "SQLite format" not in response.text
+    assert "[project]" not in response.text and "class Settings" not in response.text

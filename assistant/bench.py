@@ -1,0 +1,378 @@
+"""`assistant bench`: what users feel, each figure beside the raw engine underneath."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+
+__all__ = ["run_bench"]
+
+QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "retrieval_questions.jsonl"
+DEV_SPLIT = Path(__file__).resolve().parents[1] / "eval" / "scenarios_dev.jsonl"
+SCENARIO = (
+    "My experienced team lead wants to run the client negotiation on her own next week, "
+    "but the contract is our biggest this year. Should I step in?"
+)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - started
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _corpus(n_chunks: int, folder: Path, knowledge: Path) -> None:
+    """About n_chunks chunks of real prose: knowledge texts, varied copies."""
+    texts = [p.read_text() for p in sorted(knowledge.glob("*.md"))]
+    per_file = 11  # chunks per knowledge file at the default chunk size, roughly
+    for i in range(max(1, n_chunks // per_file)):
+        body = texts[i % len(texts)]
+        (folder / f"doc-{i:05d}.md").write_text(f"# Copy {i}\n\n{body}\n\nVariant {i}.\n")
+
+
+def bench_ingest(settings: Settings, sizes: list[int], log: Callable[[str], None]) -> dict:
+    from assistant.backends import make_embeddings
+    from assistant.ingestion import Ingestor
+    from assistant.store import open_store
+
+    embedder = make_embeddings(settings)
+    raw = embedder.embeddings._client  # type: ignore[attr-defined] # sentence-transformers
+    results: dict[str, Any] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "lib"
+            folder.mkdir()
+            _corpus(size, folder, settings.knowledge_dir)
+            store = open_store(Path(tmp) / "store", "bench")
+            ingestor = Ingestor(store, embedder, settings.chunk_size, settings.chunk_overlap)
+            started = time.perf_counter()
+            report = ingestor.run([folder], progress=False)
+            ours = time.perf_counter() - started
+            chunks = [d for _, ids in store.sources().items() for d in store.get(sorted(ids))]
+            texts = [f"{c.metadata.get('title', '')}\n{c.page_content}" for c in chunks]
+            raw_s = _timed(raw.encode, texts, batch_size=32, normalize_embeddings=True)
+            results[str(size)] = {
+                "chunks": report.added,
+                "chunks_per_s": round(report.added / ours, 2),
+                "raw_chunks_per_s": round(len(texts) / raw_s, 2),
+                "ratio": round((report.added / ours) / (len(texts) / raw_s), 3),
+            }
+            log(f"ingest {size}: {results[str(size)]}")
+    results["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    return results
+
+
+def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None]) -> dict:
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.backends import make_embeddings
+    from assistant.retrieval import Retriever
+    from assistant.store import open_store
+
+    embedder = make_embeddings(settings)
+    rng = np.random.default_rng(7)
+    queries = [
+        "How do I hand control back after an incident?",
+        "My new hire wants to present to the board alone.",
+        "When should a manager intervene in a conflict?",
+        "How can I build trust with a remote team?",
+    ]
+    embed_ms = []
+    for q in queries * 5:
+        embed_ms.append(_timed(embedder.embeddings.embed_query, q) * 1000)
+    results: dict[str, Any] = {"query_embedding_ms": round(statistics.median(embed_ms), 2)}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_store(Path(tmp), "bench")
+            store.check_model(embedder.name, embedder.dim)
+            batch = 5000
+            for start in range(0, size, batch):
+                n = min(batch, size - start)
+                vectors = rng.normal(size=(n, embedder.dim)).astype("float32")
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                docs = [
+                    Document(
+                        id=f"c{start + i}",
+                        page_content=f"synthetic passage {start + i}",
+                        metadata={"source": f"s{(start + i) // 10}", "title": "t"},
+                    )
+                    for i in range(n)
+                ]
+                store.add(docs, vectors.tolist())
+            retriever = Retriever(store, embedder, settings.top_k)
+            collection = store._collection  # the raw Chroma collection, same data
+            ours, raw = [], []
+            for q in queries * 10:
+                ours.append(_timed(retriever.search, q) * 1000)
+                vector = embedder.embeddings.embed_query(q)
+                raw.append(
+                    _timed(
+                        collection.query,
+                        query_embeddings=[vector],
+                        n_results=settings.top_k * 3,
+                        include=["documents", "metadatas", "distances"],
+                    )
+                    * 1000
+                )
+            p95, raw_p95 = _pct(ours, 0.95), _pct(raw, 0.95)
+            results[str(size)] = {
+                "p50_ms": round(statistics.median(ours), 2),
+                "p95_ms": round(p95, 2),
+                "raw_p50_ms": round(statistics.median(raw), 2),
+                "raw_p95_ms": round(raw_p95, 2),
+                "overhead_ms": round(p95 - raw_p95 - results["query_embedding_ms"], 2),
+            }
+            log(f"search {size}: {results[str(size)]}")
+    return results
+
+
+def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
+    from assistant.coach import verdict_theme
+    from assistant.prompts import build_messages
+    from assistant.wiring import build_coach
+
+    coach = build_coach(settings)
+    llama = coach.chat_model._model()  # type: ignore[attr-defined] # same loaded llama.cpp
+    coach.advise(SCENARIO)  # warm: model load, first KV allocation
+    llama.reset()  # no prompt-prefix cache from the warm-up: both runs process the prompt
+    started = time.perf_counter()
+    first = None
+    text = ""
+    for reply in coach.stream_chat(SCENARIO):
+        if first is None and reply.text and not reply.done:
+            first = time.perf_counter() - started
+        text = reply.text
+    total = time.perf_counter() - started
+    verdict = coach.assessor.assess(SCENARIO).verdict
+    passages = coach._relevant(coach.retriever.search(f"{SCENARIO}\n{verdict_theme(verdict)}"))
+    messages = build_messages(SCENARIO, passages, (), verdict)
+    raw_messages = coach.chat_model._as_dicts(messages)  # type: ignore[attr-defined]
+    prompt_tokens = len(llama.tokenize(json.dumps(raw_messages).encode()))
+    llama.reset()
+    started = time.perf_counter()
+    raw_first, pieces = None, 0
+    for part in llama.create_chat_completion(
+        messages=raw_messages,
+        stream=True,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+    ):
+        if part["choices"][0].get("delta", {}).get("content"):
+            pieces += 1
+            if raw_first is None:
+                raw_first = time.perf_counter() - started
+    raw_total = time.perf_counter() - started
+    tokens = len(llama.tokenize(text.encode(), add_bos=False))
+    result = {
+        "ttft_s": round(first or total, 3),
+        "raw_ttft_s": round(raw_first or raw_total, 3),
+        "tokens_per_s": round(tokens / max(total - (first or 0), 1e-6), 1),
+        "raw_tokens_per_s": round(pieces / max(raw_total - (raw_first or 0), 1e-6), 1),
+        "prompt_tokens": prompt_tokens,
+    }
+    log(f"generation: {result}")
+    return result
+
+
+def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> dict:
+    import subprocess
+    import urllib.request
+
+    from gradio_client import Client
+
+    from assistant.wiring import build_coach
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = 7900 + random.randint(0, 90)
+        env = {
+            **os.environ,
+            "ASSISTANT_DATA_DIR": str(Path(tmp) / "data"),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+        }
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break
+                except OSError:
+                    if process.poll() is not None or time.perf_counter() - started > 600:
+                        raise RuntimeError("the app did not start") from None
+                    time.sleep(0.25)
+            cold = time.perf_counter() - started  # includes ingesting knowledge/
+            idle_rss = _rss_mb(process.pid)
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+
+            def ttft() -> float:
+                begun = time.perf_counter()
+                job = client.submit(SCENARIO, [], api_name="/respond")
+                first = None
+                while not job.done():
+                    outputs = job.outputs()
+                    if first is None and outputs and "Verdict" in str(outputs[-1]):
+                        first = time.perf_counter() - begun
+                    time.sleep(0.01)
+                job.result()  # let the answer finish: the next request must not queue behind
+                return first if first is not None else time.perf_counter() - begun
+
+            ttft()  # warm
+            app_ttft = [ttft() for _ in range(requests)]
+            peak = [idle_rss]
+            jobs = [client.submit(SCENARIO, [], api_name="/respond") for _ in range(4)]
+            while not all(j.done() for j in jobs):
+                peak.append(_rss_mb(process.pid))
+                time.sleep(0.2)
+            busy_rss = max(peak)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        coach = build_coach(settings.model_copy(update={"data_dir": Path(tmp) / "data"}))
+        direct = []
+        for _ in range(requests):
+            begun = time.perf_counter()
+            for reply in coach.stream_chat(SCENARIO):
+                if reply.assessment is not None:
+                    break
+            direct.append(time.perf_counter() - begun)
+    p50, d50 = statistics.median(app_ttft), statistics.median(direct)
+    result = {
+        "ttft_p50_s": round(p50, 3),
+        "ttft_p95_s": round(_pct(app_ttft, 0.95), 3),
+        "direct_ttft_p50_s": round(d50, 3),
+        "overhead": round(p50 / d50 - 1, 3),
+        "cold_start_s": round(cold, 2),
+        "rss_idle_mb": round(idle_rss, 1),
+        "rss_4_sessions_mb": round(busy_rss, 1),
+    }
+    log(f"app: {result}")
+    return result
+
+
+def bench_quality(settings: Settings, log: Callable[[str], None]) -> dict:
+    from assistant.assessment import load_bank
+    from assistant.evaluation import evaluate
+    from assistant.wiring import build_assessor, build_ingestor, build_retriever
+
+    result: dict[str, Any] = {}
+    assessor = build_assessor(settings)
+    result["verdict_dev"] = evaluate(load_bank(DEV_SPLIT), lambda s: assessor.assess(s).verdict)
+    if QUESTIONS.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            local = settings.model_copy(update={"data_dir": Path(tmp)})
+            build_ingestor(local).run([settings.knowledge_dir], progress=False)
+            retriever = build_retriever(local)
+            rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line]
+            hits = 0
+            for row in rows:
+                found = retriever.search(row["question"], 5)
+                hits += any(row["needle"] in p.text for p in found)
+            result["retrieval_hit_rate_at_5"] = round(hits / len(rows), 3)
+            result["retrieval_questions"] = len(rows)
+    log(
+        f"quality: accuracy {result['verdict_dev']['accuracy']}, "
+        f"hit@5 {result.get('retrieval_hit_rate_at_5')}"
+    )
+    return result
+
+
+def _plots(results: dict, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [k for k in results["search"] if k.isdigit()]
+    if sizes:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        xs = [int(s) for s in sizes]
+        ax.plot(xs, [results["search"][s]["p95_ms"] for s in sizes], "o-", label="search p95")
+        ax.plot(
+            xs, [results["search"][s]["raw_p95_ms"] for s in sizes], "s--", label="raw Chroma p95"
+        )
+        ax.set_xscale("log")
+        ax.set_xlabel("stored chunks")
+        ax.set_ylabel("ms")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "search-latency.png", dpi=110)
+        plt.close(fig)
+    if "generation" in results:
+        g = results["generation"]
+        fig, ax = plt.subplots(figsize=(4, 3.2))
+        labels = ["advise", "llama.cpp alone"]
+        values = [g["ttft_s"], g["raw_ttft_s"]]
+        if "app" in results:
+            labels.append("through the app")
+            values.append(results["app"]["ttft_p50_s"])
+        ax.bar(labels, values)
+        ax.set_ylabel("time to first token, s")
+        fig.tight_layout()
+        fig.savefig(folder / "ttft.png", dpi=110)
+        plt.close(fig)
+
+
+def _markdown(results: dict) -> str:
+    lines = ["# Benchmark", "", f"mode: {results['mode']}", ""]
+    for key, value in results.items():
+        if isinstance(value, dict):
+            lines.append(f"## {key}")
+            lines.append("```json")
+            lines.append(json.dumps(value, indent=2))
+            lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+def run_bench(settings: Settings, quick: bool, out: Path, log: Callable[[str], None]) -> dict:
+    """Run every figure; write bench.json, bench.md and plots into `out`."""
+    from assistant.wiring import build_ingestor
+
+    out.mkdir(parents=True, exist_ok=True)
+    library = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    settings = settings.model_copy(update={"data_dir": library})
+    build_ingestor(settings).run([settings.knowledge_dir], progress=False)
+    results: dict[str, Any] = {"mode": "quick" if quick else "thorough"}
+    results["ingest"] = bench_ingest(settings, [300] if quick else [1000, 10000], log)
+    results["search"] = bench_search(
+        settings, [1000, 10000] if quick else [1000, 10000, 100000], log
+    )
+    results["generation"] = bench_generation(settings, log)
+    results["app"] = bench_app(settings, 3 if quick else 10, log)
+    results["quality"] = bench_quality(settings, log)
+    (out / "bench.json").write_text(json.dumps(results, indent=2))
+    (out / "bench.md").write_text(_markdown(results))
+    _plots(results, out)
+    return results
