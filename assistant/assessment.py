@@ -15,7 +15,7 @@ from assistant.signals import Signal, detect_signals
 __all__ = ["BANK_PATH", "LABELS", "Assessment", "Assessor", "ProbabilityModel", "load_bank"]
 
 LABELS = ("step_back", "balanced", "step_in")
-BANK_PATH = Path(__file__).parent / "data" / "scenarios_train.jsonl"
+BANK_PATH = Path(__file__).parent / "scenarios" / "scenarios_train.jsonl"
 # How much each explicit signal moves the trained model's log-odds. Requests for help and
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}

@@ -124,6 +124,7 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
     covered: bool = True
     done: bool = False
+    basis: Assessment | None = None
 
 
 def _words(text: str) -> set[str]:
@@ -300,7 +301,7 @@ class Coach:
             note = "The library does not cover this question, so I can't give you a sourced answer."
             if shown:
                 note += " " + self.grounded_text(shown, [])
-            yield Reply(note, shown, [], covered=False, done=True)
+            yield Reply(note, shown, [], covered=False, done=True, basis=assessment)
             return
         messages = build_messages(
             message if query == message else query, passages, history, verdict, self.canary
@@ -321,7 +322,7 @@ class Coach:
         citations = self.citations(passages, f"{query} {text}")
         if leaked or not self.usable(text, verdict):
             text = self.grounded_text(shown, citations)
-        yield Reply(text, shown, citations, covered=True, done=True)
+        yield Reply(text, shown, citations, covered=True, done=True, basis=assessment)
 
     def advise(self, scenario: str, history: Sequence[dict[str, Any]] = ()) -> Advice:
         """The full advice object for one scenario."""
@@ -329,7 +330,7 @@ class Coach:
         for reply in self.stream_chat(scenario, history):
             final = reply
         query = standalone_query(self.check_input(scenario), history)
-        assessment = final.assessment or self.assessor.assess(query)
+        assessment = final.basis or final.assessment or self.assessor.assess(query)
         if not self.is_about_leading(query, assessment):
             assessment = Assessment(
                 "balanced", 0.0, [], {}, None, ["Not about leading people: no verdict given."]
