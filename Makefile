@@ -26,9 +26,10 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@echo "==> creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@command -v chromium >/dev/null || { \
-		echo "==> installing Debian chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
+		echo "==> installing Debian chromium and nginx for the browser and proxy tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium nginx-light; }
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
 	@echo "==> installing torch (CPU build)"

@@ -14,13 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.coach import Coach
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.web import build_demo, build_widget
 
-__all__ = ["RateLimiter", "create_app"]
+__all__ = ["RateLimiter", "SubPath", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
 # System fonts only: the page must not reach out to a font CDN (offline, and privacy).
@@ -86,6 +87,28 @@ class RateLimiter:
             return True, 0.0
 
 
+class SubPath:
+    """Serve the app under a proxy's sub-path, whether the proxy strips the prefix or not.
+
+    Gradio's `root_path` option breaks routing of a Blocks mounted below `/` (its routes
+    404), and FastAPI's is deprecated; the ASGI way is a scope whose path carries the prefix
+    and whose root_path names it. Gradio then builds every URL it hands the browser from it.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path = scope["path"]
+            if not (path == self.prefix or path.startswith(self.prefix + "/")):
+                full = self.prefix + path
+                scope = {**scope, "path": full, "raw_path": full.encode()}
+            scope = {**scope, "root_path": self.prefix}
+        await self.app(scope, receive, send)
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -108,7 +131,7 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        path = request.url.path
+        path = request.url.path.removeprefix(settings.root_path)
         if path.startswith("/api/"):
             origin = request.headers.get("origin")
             own = f"{request.url.scheme}://{request.headers.get('host', '')}"
@@ -183,4 +206,6 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     mount = {"ssr_mode": False, "mcp_server": False, "show_error": False, "theme": THEME}
     app = gr.mount_gradio_app(app, widget, path="/widget", footer_links=[], **mount)
     app = gr.mount_gradio_app(app, page, path="/", **mount)
+    if settings.root_path:
+        app.add_middleware(SubPath, prefix=settings.root_path)
     return app

@@ -235,7 +235,8 @@ class LlamaCppChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "llama-cpp"
 
-    def _model(self) -> Any:
+    def model(self) -> Any:
+        """The loaded llama_cpp.Llama (loaded on first use)."""
         if self._llama is None:
             from llama_cpp import Llama
 
@@ -265,7 +266,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama = self._model()
+        llama = self.model()
         # llama.cpp holds one context: generations must not interleave.
         with self._lock:
             stream = llama.create_chat_completion(

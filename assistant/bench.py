@@ -20,10 +20,6 @@ __all__ = ["run_bench"]
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "retrieval_questions.jsonl"
 DEV_SPLIT = Path(__file__).resolve().parents[1] / "eval" / "scenarios_dev.jsonl"
-SCENARIO = (
-    "My experienced team lead wants to run the client negotiation on her own next week, "
-    "but the contract is our biggest this year. Should I step in?"
-)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -154,49 +150,95 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
     return results
 
 
-def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
-    from assistant.coach import verdict_theme
-    from assistant.prompts import build_messages
-    from assistant.wiring import build_coach
-
-    coach = build_coach(settings)
-    llama = coach.chat_model._model()  # type: ignore[attr-defined] # same loaded llama.cpp
-    coach.advise(SCENARIO)  # warm: model load, first KV allocation
-    llama.reset()  # no prompt-prefix cache from the warm-up: both runs process the prompt
+def _stream_advice(coach: Any, scenario: str) -> tuple[float | None, float, str]:
+    """Time to the first generated token, total time, and the text the model streamed."""
     started = time.perf_counter()
-    first = None
-    text = ""
-    for reply in coach.stream_chat(SCENARIO):
-        if first is None and reply.text and not reply.done:
+    first, streamed = None, ""
+    for reply in coach.stream_chat(scenario):
+        if reply.done:
+            break  # the final reply may swap the model's text for grounded text
+        if reply.text and first is None:
             first = time.perf_counter() - started
-        text = reply.text
-    total = time.perf_counter() - started
-    verdict = coach.assessor.assess(SCENARIO).verdict
-    passages = coach._relevant(coach.retriever.search(f"{SCENARIO}\n{verdict_theme(verdict)}"))
-    messages = build_messages(SCENARIO, passages, (), verdict)
-    raw_messages = coach.chat_model._as_dicts(messages)  # type: ignore[attr-defined]
-    prompt_tokens = len(llama.tokenize(json.dumps(raw_messages).encode()))
-    llama.reset()
+        streamed = reply.text
+    return first, time.perf_counter() - started, streamed
+
+
+def _raw_stream(
+    llama: Any, messages: list[dict[str, str]], settings: Settings
+) -> tuple[float | None, float, int]:
     started = time.perf_counter()
-    raw_first, pieces = None, 0
+    first, pieces = None, 0
     for part in llama.create_chat_completion(
-        messages=raw_messages,
+        messages=messages,
         stream=True,
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
     ):
         if part["choices"][0].get("delta", {}).get("content"):
             pieces += 1
-            if raw_first is None:
-                raw_first = time.perf_counter() - started
-    raw_total = time.perf_counter() - started
-    tokens = len(llama.tokenize(text.encode(), add_bos=False))
+            if first is None:
+                first = time.perf_counter() - started
+    return first, time.perf_counter() - started, pieces
+
+
+def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
+    """`advise` against llama.cpp alone on the same prompts, cold and with the prefix cached.
+
+    Cold: the KV cache is emptied first, so the whole prompt is read. Warm: the previous
+    request was a different scenario, so only the shared system prompt is reused; that is
+    what a running app sees. Every run uses a scenario of its own.
+    """
+    from assistant.assessment import load_bank
+    from assistant.coach import verdict_theme
+    from assistant.prompts import build_messages
+    from assistant.wiring import build_coach
+
+    coach = build_coach(settings)
+    llama = coach.chat_model.model()  # type: ignore[attr-defined] # the same loaded llama.cpp
+    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][:7]
+    coach.advise(scenarios[0])  # warm: model load, first KV allocation
+
+    def raw_messages(scenario: str) -> list[dict[str, str]]:
+        verdict = coach.assessor.assess(scenario).verdict
+        query = f"{scenario}\n{verdict_theme(verdict)}"
+        passages = coach._relevant(coach.retriever.search(query))
+        messages = build_messages(scenario, passages, (), verdict)
+        return coach.chat_model._as_dicts(messages)  # type: ignore[no-any-return,attr-defined]
+
+    cold: list[float] = []
+    raw_cold: list[float] = []
+    warm: list[float] = []
+    raw_warm: list[float] = []
+    rates: list[float] = []
+    raw_rates: list[float] = []
+    prompt_tokens: list[int] = []
+    for index, scenario in enumerate(scenarios[1:], start=1):
+        messages = raw_messages(scenario)
+        prompt_tokens.append(len(llama.tokenize(json.dumps(messages).encode())))
+        is_cold = index % 2 == 1
+        if is_cold:
+            llama.reset()
+        first, total, text = _stream_advice(coach, scenario)
+        tokens = len(llama.tokenize(text.encode(), add_bos=False))
+        (cold if is_cold else warm).append(first or total)
+        rates.append(tokens / max(total - (first or 0), 1e-6))
+        # llama.cpp alone from the same cache state: empty, or holding another scenario.
+        if is_cold:
+            llama.reset()
+        else:
+            _raw_stream(llama, raw_messages(scenarios[index - 1]), settings)
+        raw_first, raw_total, pieces = _raw_stream(llama, messages, settings)
+        (raw_cold if is_cold else raw_warm).append(raw_first or raw_total)
+        raw_rates.append(pieces / max(raw_total - (raw_first or 0), 1e-6))
     result = {
-        "ttft_s": round(first or total, 3),
-        "raw_ttft_s": round(raw_first or raw_total, 3),
-        "tokens_per_s": round(tokens / max(total - (first or 0), 1e-6), 1),
-        "raw_tokens_per_s": round(pieces / max(raw_total - (raw_first or 0), 1e-6), 1),
-        "prompt_tokens": prompt_tokens,
+        "ttft_s": round(statistics.median(cold), 3),
+        "raw_ttft_s": round(statistics.median(raw_cold), 3),
+        "warm_ttft_s": round(statistics.median(warm), 3),
+        "raw_warm_ttft_s": round(statistics.median(raw_warm), 3),
+        "tokens_per_s": round(statistics.median(rates), 1),
+        "raw_tokens_per_s": round(statistics.median(raw_rates), 1),
+        "prompt_tokens": int(statistics.median(prompt_tokens)),
+        "runs": len(scenarios) - 1,
     }
     log(f"generation: {result}")
     return result
@@ -208,8 +250,11 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
 
     from gradio_client import Client
 
+    from assistant.assessment import load_bank
     from assistant.wiring import build_coach
 
+    # A different scenario per request: repeating one would let caches flatter the figure.
+    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][10 : 11 + requests]
     with tempfile.TemporaryDirectory() as tmp:
         port = 7900 + random.randint(0, 90)
         env = {
@@ -237,9 +282,9 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
             idle_rss = _rss_mb(process.pid)
             client = Client(f"http://127.0.0.1:{port}/", verbose=False)
 
-            def ttft() -> float:
+            def ttft(scenario: str) -> float:
                 begun = time.perf_counter()
-                job = client.submit(SCENARIO, [], api_name="/respond")
+                job = client.submit(scenario, [], api_name="/respond")
                 first = None
                 while not job.done():
                     outputs = job.outputs()
@@ -249,10 +294,10 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
                 job.result()  # let the answer finish: the next request must not queue behind
                 return first if first is not None else time.perf_counter() - begun
 
-            ttft()  # warm
-            app_ttft = [ttft() for _ in range(requests)]
+            ttft(scenarios[-1])  # warm
+            app_ttft = [ttft(s) for s in scenarios[:requests]]
             peak = [idle_rss]
-            jobs = [client.submit(SCENARIO, [], api_name="/respond") for _ in range(4)]
+            jobs = [client.submit(s, [], api_name="/respond") for s in scenarios[-4:]]
             while not all(j.done() for j in jobs):
                 peak.append(_rss_mb(process.pid))
                 time.sleep(0.2)
@@ -262,9 +307,9 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
             process.wait(timeout=30)
         coach = build_coach(settings.model_copy(update={"data_dir": Path(tmp) / "data"}))
         direct = []
-        for _ in range(requests):
+        for scenario in scenarios[:requests]:
             begun = time.perf_counter()
-            for reply in coach.stream_chat(SCENARIO):
+            for reply in coach.stream_chat(scenario):
                 if reply.assessment is not None:
                     break
             direct.append(time.perf_counter() - begun)

@@ -260,9 +260,11 @@ class Coach:
     def is_situation(text: str, assessment: Assessment) -> bool:
         """Whether a message describes a situation that deserves a verdict."""
         first_person = re.search(r"\b(i|i'm|i've|my|our|we)\b", text, re.I)
+        asks = re.search(r"\b(should|shall|do|must|can)\s+(i|we)\b", text, re.I)
         return (
             bool(assessment.signals)
             or bool(first_person and _ROLE.search(text))
+            or bool(asks and _PEOPLE.search(text))
             or len(_SITUATION.findall(text)) >= 2
         )
 
@@ -306,6 +308,9 @@ class Coach:
         messages = build_messages(
             message if query == message else query, passages, history, verdict, self.canary
         )
+        if shown:
+            # The verdict card needs no model: show it while the model reads the prompt.
+            yield Reply("", shown)
         text = ""
         # The last len(canary)-1 characters are held back while streaming, so a secret
         # arriving split across tokens is never shown, even in part.

@@ -84,6 +84,12 @@ class Settings(BaseModel):
         (),
         description="ASSISTANT_EMBED_ORIGINS: comma-separated origins allowed to embed the widget.",
     )
+    root_path: str = Field(
+        "",
+        pattern=r"^(/[A-Za-z0-9._~-]+)*$",
+        description="ASSISTANT_ROOT_PATH: the sub-path a reverse proxy serves the app under "
+        "(e.g. /coach), whether or not the proxy strips it.",
+    )
     host: str = Field("127.0.0.1", description="ASSISTANT_HOST: address the web app binds.")
     port: int = Field(7860, description="ASSISTANT_PORT: port the web app listens on.")
     chunk_size: int = Field(
@@ -152,6 +158,23 @@ class Settings(BaseModel):
     max_file_bytes: int = Field(
         20_000_000, description="ASSISTANT_MAX_FILE_BYTES: largest file ingest will read."
     )
+    min_free_mb: int = Field(
+        64,
+        ge=0,
+        description="ASSISTANT_MIN_FREE_MB: disk space, in MB, the embedded store keeps spare; "
+        "writes that would eat into it are refused.",
+    )
+    ingest_file_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="ASSISTANT_INGEST_FILE_TIMEOUT: most seconds reading one file may take.",
+    )
+    ingest_file_memory_mb: int = Field(
+        2048,
+        ge=64,
+        description="ASSISTANT_INGEST_FILE_MEMORY_MB: most memory, in MB, reading one file "
+        "may use on top of the reader's own.",
+    )
 
 
 _ENV = {
@@ -172,6 +195,7 @@ _ENV = {
     "OPENAI_BASE_URL": "openai_base_url",
     "ASSISTANT_EMBED_BASE_URL": "embed_base_url",
     "ASSISTANT_EMBED_ORIGINS": "embed_origins",
+    "ASSISTANT_ROOT_PATH": "root_path",
     "ASSISTANT_HOST": "host",
     "ASSISTANT_PORT": "port",
     "ASSISTANT_CHUNK_SIZE": "chunk_size",
@@ -188,6 +212,9 @@ _ENV = {
     "ASSISTANT_MAX_RETRIES": "max_retries",
     "ASSISTANT_MAX_MESSAGE_CHARS": "max_message_chars",
     "ASSISTANT_MAX_FILE_BYTES": "max_file_bytes",
+    "ASSISTANT_MIN_FREE_MB": "min_free_mb",
+    "ASSISTANT_INGEST_FILE_TIMEOUT": "ingest_file_timeout",
+    "ASSISTANT_INGEST_FILE_MEMORY_MB": "ingest_file_memory_mb",
     "ASSISTANT_RATE_LIMIT": "rate_limit_per_minute",
     "ASSISTANT_CONCURRENCY": "concurrency",
     "ASSISTANT_QUEUE_SIZE": "queue_size",
@@ -208,6 +235,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         values["embed_origins"] = tuple(o.strip().rstrip("/") for o in origins if o.strip())
     if "chat_backend" not in values and ("openai_base_url" in values or "openai_api_key" in values):
         values["chat_backend"] = "openai"
+    if "root_path" in values:
+        values["root_path"] = str(values["root_path"]).rstrip("/")
     values.update(overrides)
     try:
         return Settings(**values)  # type: ignore[arg-type]

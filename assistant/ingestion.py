@@ -12,8 +12,9 @@ from langchain_core.documents import Document
 from tqdm import tqdm
 
 from assistant.backends import EmbeddingBackend, describe_failure
-from assistant.documents import discover, load_source, split
+from assistant.documents import discover, split
 from assistant.errors import AssistantError, DocumentError
+from assistant.sandbox import Reader
 from assistant.store import ChunkStore
 
 __all__ = ["IngestReport", "Ingestor"]
@@ -55,12 +56,16 @@ class Ingestor:
         chunk_size: int = 900,
         chunk_overlap: int = 120,
         max_file_bytes: int = 20_000_000,
+        file_timeout: float = 120.0,
+        file_memory_mb: int = 2048,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.max_file_bytes = max_file_bytes
+        self.file_timeout = file_timeout
+        self.file_memory_mb = file_memory_mb
 
     def embed(self, chunks: Sequence[Document]) -> list[list[float]]:
         """Embed chunk texts, title first so a passage carries its document's topic."""
@@ -80,31 +85,44 @@ class Ingestor:
         seen: set[str] = set()
         show = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(found, desc="ingest", unit="file", disable=not show, file=sys.stderr)
-        for source, path in bar:
-            seen.add(source)
-            try:
-                self._ingest_one(source, path, stored.get(source, {}), report)
-            except DocumentError as exc:
-                report.failed.append({"path": source, "reason": exc.user_message()})
-                report.files["failed"] += 1
-            except AssistantError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch.
-                reason = f"{source}: {type(exc).__name__}: {exc}"
-                report.failed.append({"path": source, "reason": reason})
-                report.files["failed"] += 1
+        reader = Reader(self.max_file_bytes, self.file_timeout, self.file_memory_mb)
+        with reader:
+            for source, path in bar:
+                seen.add(source)
+                self._ingest_guarded(reader, source, path, stored.get(source, {}), report)
         self._prune_deleted(paths, stored, seen, report)
         report.total = self.store.count()
         return report
 
-    def _ingest_one(
+    def _ingest_guarded(
         self,
+        reader: Reader,
         source: str,
         path: Path | None,
         existing: dict[str, dict[str, Any]],
         report: IngestReport,
     ) -> None:
-        loaded = load_source(source, path, self.max_file_bytes)
+        try:
+            self._ingest_one(reader, source, path, existing, report)
+        except DocumentError as exc:
+            report.failed.append({"path": source, "reason": exc.user_message()})
+            report.files["failed"] += 1
+        except AssistantError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch.
+            reason = f"{source}: {type(exc).__name__}: {exc}"
+            report.failed.append({"path": source, "reason": reason})
+            report.files["failed"] += 1
+
+    def _ingest_one(
+        self,
+        reader: Reader,
+        source: str,
+        path: Path | None,
+        existing: dict[str, dict[str, Any]],
+        report: IngestReport,
+    ) -> None:
+        loaded = reader.read(source, path)
         if existing and all(m.get("source_hash") == loaded.content_hash for m in existing.values()):
             report.unchanged += len(existing)
             report.files["unchanged"] += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,10 +34,39 @@ class StoredChunk:
 class ChunkStore:
     """A Chroma collection that knows which embedding model filled it."""
 
-    def __init__(self, client: Any, collection: Any, location: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        collection: Any,
+        location: str,
+        local_dir: Path | None = None,
+        min_free_mb: int = 64,
+    ) -> None:
         self._client = client
         self._collection = collection
         self.location = location
+        self.local_dir = local_dir
+        self.min_free_mb = min_free_mb
+
+    def _ensure_space(self, payload_bytes: int) -> None:
+        """Refuse a write the disk may not hold.
+
+        Embedded Chroma does not fail when its disk fills: it blocks forever (seen here on a
+        full tmpfs). So the store checks first. SQLite's WAL, the full-text index and the
+        vector log hold each chunk several times over, hence the generous factor.
+        """
+        if self.local_dir is None:
+            return
+        free = shutil.disk_usage(self.local_dir).free
+        needed = 10 * payload_bytes + self.min_free_mb * 2**20
+        if free < needed:
+            raise StoreError(
+                f"The disk holding the store at {self.location} is nearly full: "
+                f"{free / 2**20:.1f} MB free, this write needs about {needed / 2**20:.1f} MB "
+                f"(ASSISTANT_MIN_FREE_MB={self.min_free_mb} of it kept spare). Nothing more "
+                "was written; what is stored is intact.",
+                "Free disk space or move ASSISTANT_DATA_DIR, then re-run `assistant ingest`.",
+            )
 
     @property
     def embedding_model(self) -> str | None:
@@ -81,6 +111,10 @@ class ChunkStore:
         """Write chunks with their embeddings (upsert, so a retry never duplicates)."""
         if not chunks:
             return
+        self._ensure_space(
+            sum(len(c.page_content.encode()) + len(str(c.metadata)) for c in chunks)
+            + sum(len(v) * 4 for v in vectors)
+        )
         self._collection.upsert(
             ids=[str(c.id) for c in chunks],
             documents=[c.page_content for c in chunks],
@@ -91,11 +125,13 @@ class ChunkStore:
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         """Refresh metadata of chunks whose text did not change."""
         if ids:
+            self._ensure_space(sum(len(str(m)) for m in metadatas))
             self._collection.update(ids=list(ids), metadatas=[dict(m) for m in metadatas])
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
         if ids:
+            self._ensure_space(sum(len(i) for i in ids))
             self._collection.delete(ids=list(ids))
 
     def get(self, ids: Sequence[str]) -> list[Document]:
@@ -172,6 +208,7 @@ def open_store(
     chroma_url: str | None = None,
     token: str | None = None,
     rebuild: bool = False,
+    min_free_mb: int = 64,
 ) -> ChunkStore:
     """Open (or create) the collection, embedded on disk or on a Chroma server."""
     if rebuild and not chroma_url:
@@ -193,7 +230,8 @@ def open_store(
             f"Cannot open collection '{collection}' at {location}: {exc}",
             "Run `assistant ingest --rebuild` to recreate it.",
         ) from None
-    return ChunkStore(client, col, location)
+    local_dir = None if chroma_url else data_dir
+    return ChunkStore(client, col, location, local_dir, min_free_mb)
 
 
 def _move_aside(data_dir: Path) -> Path:

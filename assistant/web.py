@@ -79,7 +79,8 @@ def sources_block(citations: list[Citation]) -> str:
 
 def format_reply(reply: Reply) -> str:
     """The whole assistant message: card above, answer, sources below."""
-    return verdict_card(reply) + _safe(reply.text) + sources_block(reply.citations)
+    body = _safe(reply.text) if reply.text or reply.done else "…"
+    return verdict_card(reply) + body + sources_block(reply.citations)
 
 
 def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, Any]], str]]]:

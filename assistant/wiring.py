@@ -28,7 +28,12 @@ def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:
     """The Chroma collection named by the settings."""
     token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
     return open_store(
-        settings.data_dir, settings.collection, settings.chroma_url, token, rebuild=rebuild
+        settings.data_dir,
+        settings.collection,
+        settings.chroma_url,
+        token,
+        rebuild=rebuild,
+        min_free_mb=settings.min_free_mb,
     )
 
 
@@ -45,6 +50,8 @@ def build_ingestor(
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
+        file_timeout=settings.ingest_file_timeout,
+        file_memory_mb=settings.ingest_file_memory_mb,
     )
 
 

@@ -134,3 +134,19 @@ def test_file_routes_cannot_read_the_store_settings_code_or_system_files(client,
     assert response.status_code in (400, 403, 404, 405), (probe, response.status_code)
     assert "root:" not in response.text and "SQLite format" not in response.text
     assert "[project]" not in response.text and "class Settings" not in response.text
+
+
+def test_under_a_sub_path_routes_answer_with_or_without_the_prefix(fake_settings):
+    from fastapi.testclient import TestClient
+
+    settings = fake_settings.model_copy(update={"root_path": "/coach"})
+    build_ingestor(settings).run([KNOWLEDGE / "when-to-step-in.md"])
+    app = create_app(build_coach(settings), settings)
+    with TestClient(app) as client:
+        for prefix in ("", "/coach"):
+            assert client.get(f"{prefix}/healthz").status_code == 200
+            assert client.get(f"{prefix}/widget/").status_code == 200
+            config = client.get(f"{prefix}/widget/config").json()
+            assert config["root"].endswith("/coach/widget")
+            advice = client.post(f"{prefix}/api/advise", json=SCENARIO)
+            assert advice.status_code == 200, advice.text

@@ -219,3 +219,66 @@ def test_script_handlers_js_links_and_remote_images_from_answers_and_documents_n
         app.stop()
         fake_llm.stop()
         logger.stop()
+
+
+def test_the_page_widget_and_api_work_behind_a_reverse_proxy_under_a_sub_path(
+    browser, host_site, tmp_path
+):
+    from gradio_client import Client
+
+    from .support.servers import AppServer, ReverseProxy
+
+    app = AppServer(
+        tmp_path / "data",
+        env={
+            "ASSISTANT_ROOT_PATH": "/coach",
+            "ASSISTANT_EMBED_ORIGINS": host_site.origin,
+            "ASSISTANT_CHAT_BACKEND": "fake",
+            "ASSISTANT_EMBED_BACKEND": "fake",
+            "ASSISTANT_VERDICT_BACKEND": "signals",
+        },
+    ).start()
+    proxy = ReverseProxy(tmp_path / "nginx", app.port, "/coach")
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        outside: list[str] = []
+        proxied = f"127.0.0.1:{proxy.port}"
+        page.on(
+            "request",
+            lambda r: (
+                outside.append(r.url)
+                if proxied in r.url and f"{proxied}/coach/" not in r.url
+                else None
+            ),
+        )
+        page.goto(f"{proxy.url}/", wait_until="networkidle")
+        page.locator("#message textarea").fill(
+            "My experienced designer wants to run the client workshop alone. Should I step in?"
+        )
+        page.locator("#message textarea").press("Enter")
+        _wait_for_text(page.locator("#chat"), "Sources", timeout=60)
+        assert "Verdict:" in page.locator("#chat").inner_text()
+        page.screenshot(path=str(SHOTS / "behind-reverse-proxy.png"), full_page=True)
+        page.close()
+        assert outside == [], f"requests escaped the sub-path: {outside}"
+
+        client = Client(f"{proxy.url}/", verbose=False)
+        assert "/respond" in str(client.view_api(print_info=False, return_format="dict"))
+
+        (host_site.folder / "proxied.html").write_text(host_page(proxy.url))
+        host = browser.new_page(viewport={"width": 1100, "height": 900})
+        host.goto(f"{host_site.origin}/proxied.html", wait_until="networkidle")
+        host.locator("#lc-widget-button").click()
+        frame_src = host.locator("#lc-widget-frame").get_attribute("src") or ""
+        assert frame_src.startswith(f"{proxy.url}/widget/"), frame_src
+        box = host.frame_locator("#lc-widget-frame").locator("#widget-message textarea")
+        box.wait_for(timeout=60_000)
+        box.press("Enter")
+        _wait_for_text(host.frame_locator("#lc-widget-frame").locator("#widget-chat"), "Sources")
+        host.close()
+
+        with urllib.request.urlopen(f"{proxy.url}/healthz", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        proxy.stop()
+        app.stop()

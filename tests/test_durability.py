@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,20 +22,20 @@ pytestmark = pytest.mark.slow
 TRIALS = 20
 
 
-def _env(data: Path) -> dict[str, str]:
+def _env(data: Path, embedder: str = "fake") -> dict[str, str]:
     return {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(data),
-        "ASSISTANT_EMBED_BACKEND": "fake",
+        "ASSISTANT_EMBED_BACKEND": embedder,
         "ASSISTANT_CHAT_BACKEND": "fake",
         "ASSISTANT_VERDICT_BACKEND": "signals",
     }
 
 
-def _ingest(data: Path, library: Path) -> dict[str, object]:
+def _ingest(data: Path, library: Path, embedder: str = "fake") -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "ingest", str(library), "--json"],
-        env=_env(data),
+        env=_env(data, embedder),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -83,3 +84,33 @@ def test_an_ingest_killed_at_random_points_converges_to_a_clean_ingest(library, 
         assert report["failed"] == []
         assert (again["added"], again["removed"], again["total"]) == (0, 0, expected)
     assert len(outcomes) == TRIALS
+
+
+def test_an_ingest_with_the_real_embedder_killed_mid_embedding_converges(tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    for source in sorted(KNOWLEDGE.glob("*.md"))[:6]:
+        shutil.copy(source, library)
+    started = time.monotonic()
+    expected = _ingest(tmp_path / "clean", library, "embedded")["total"]
+    whole = time.monotonic() - started
+    started = time.monotonic()
+    _ingest(tmp_path / "clean", library, "embedded")  # start-up and model load, no embedding
+    loading = time.monotonic() - started
+    rng = random.Random(7)
+    for trial in range(3):
+        data = tmp_path / f"real-{trial}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ingest", str(library), "--json"],
+            env=_env(data, "embedded"),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # Somewhere between the model being loaded and the last chunk being written.
+        time.sleep(rng.uniform(loading, max(loading, whole)))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        report = _ingest(data, library, "embedded")
+        assert report["total"] == expected, f"trial {trial}: {report}"
+        assert report["failed"] == []

@@ -4,7 +4,8 @@
   "use strict";
   var script = document.currentScript;
   if (!script || document.getElementById("lc-widget-button")) return;
-  var base = new URL(script.src, window.location.href).origin;
+  // The folder embed.js is served from: the app's root, also under a proxy's sub-path.
+  var base = new URL(".", new URL(script.src, window.location.href)).href;
   var data = script.dataset;
   var title = (data.title || "Leadership coach").slice(0, 60);
   var side = data.position === "bottom-left" ? "left" : "right";
@@ -55,7 +56,7 @@
       frame = document.createElement("iframe");
       frame.id = "lc-widget-frame";
       frame.title = title;
-      frame.src = base + "/widget/" + (prompt ? "?prompt=" + encodeURIComponent(prompt) : "");
+      frame.src = base + "widget/" + (prompt ? "?prompt=" + encodeURIComponent(prompt) : "");
       frame.style.cssText = "border:none;width:100%;flex:1";
       frame.setAttribute("referrerpolicy", "strict-origin");
       panel.appendChild(frame);

@@ -69,6 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int) -> None:
         msg, typ, code = ERRORS.get(status, ERRORS[500])
+        if status == 401:
+            # Like OpenAI: the error quotes part of the key it refused.
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            msg = f"{msg}: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}"
         extra = {"retry-after": "0"} if status == 429 else None
         error = {"message": msg, "type": typ, "param": None, "code": code}
         self._json(status, {"error": error}, extra)

@@ -133,3 +133,74 @@ class RequestLog:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+
+class ReverseProxy:
+    """Debian nginx serving an upstream under a sub-path, prefix stripped (`/coach/` -> `/`)."""
+
+    CONFIG = """
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location {path}/ {{
+            proxy_pass http://127.0.0.1:{upstream}/;
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_read_timeout 300s;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Prefix {path};
+        }}
+    }}
+}}
+"""
+
+    def __init__(self, folder: Path, upstream_port: int, path: str = "/coach") -> None:
+        self.port = free_port()
+        self.path = path
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / "nginx.conf"
+        config.write_text(
+            self.CONFIG.format(prefix=folder, port=self.port, upstream=upstream_port, path=path)
+        )
+        self.process = subprocess.Popen(
+            [
+                "nginx",
+                "-p",
+                str(folder),
+                "-c",
+                str(config),
+                "-g",
+                "daemon off; master_process off;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError((folder / "error.log").read_text(errors="replace"))
+
+    @property
+    def url(self) -> str:
+        """Public URL of the proxied app, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def stop(self) -> None:
+        """Stop nginx."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
