@@ -146,14 +146,18 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import BANK_PATH
+    from assistant.backends import default_gguf_path
+    from assistant.quantize import prepare_fast_gguf
     from assistant.verdict_model import VerdictModel, model_key
 
+    fast = prepare_fast_gguf(settings.cache_dir, default_gguf_path())
+    print(f"chat model ready: {fast}")
     folder = settings.cache_dir / f"verdict-{model_key(BANK_PATH)}"
     if (folder / "head.pt").exists():
         print(f"verdict model is up to date: {folder}")
         return 0
     print(
-        "training the verdict model on the scenario bank (about 2 minutes on 2 cores)...",
+        "training the verdict model on the scenario bank (about 5 minutes on 2 cores)...",
         flush=True,
     )
     VerdictModel.load_or_train(BANK_PATH, settings.cache_dir)
@@ -222,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_prep)
 
-    p = sub.add_parser("train", help="train the verdict model (once per machine)")
+    p = sub.add_parser("train", help="prepare the models (verdict model, fast chat model copy)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("bench", help="measure speed, memory and quality against raw engines")

@@ -10,12 +10,12 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from langchain_core.documents import Document
-from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DocumentError
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -233,6 +233,10 @@ def load_source(source: str, path: Path | None, max_bytes: int = 20_000_000) -> 
 
 def split(loaded: LoadedText, chunk_size: int = 900, chunk_overlap: int = 120) -> list[Document]:
     """Split text into chunks whose text is a verbatim slice of the source, with stable ids."""
+    # Imported here: the file-reader process (assistant/sandbox.py) needs none of LangChain.
+    from langchain_core.documents import Document
+    from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
+
     if loaded.kind == "markdown":
         splitter = RecursiveCharacterTextSplitter.from_language(
             Language.MARKDOWN,

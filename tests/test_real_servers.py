@@ -6,8 +6,10 @@ scale-out configuration is what runs here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -77,12 +79,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
 
     def start(name: str, ready: str | None) -> None:
         logs[name] = work / f"{name}.log"
+        # `exec` so the server is the process we stop, not a shell that would orphan it.
         procs[name] = subprocess.Popen(
-            ["sh", "-c", commands[name]],
+            ["sh", "-c", f"exec {commands[name]}"],
             env=env,
             cwd=ROOT,
             stdout=logs[name].open("wb"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         if ready:
             _wait(ready, procs[name], logs[name])
@@ -101,12 +105,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         }
     finally:
         for proc in procs.values():
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs.values():
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _cli(stack: dict[str, object], *args: str, stdin: str | None = None) -> str:

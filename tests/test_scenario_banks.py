@@ -1,0 +1,47 @@
+"""The labelled banks are well formed, and no evaluation scenario leaks into training."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.assessment import BANK_PATH
+
+from .conftest import ROOT
+
+EVAL_SETS = sorted((ROOT / "eval").glob("scenarios_*.jsonl"))
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+@pytest.mark.parametrize("path", [BANK_PATH, *EVAL_SETS], ids=lambda p: p.name)
+def test_every_scenario_has_a_verdict_and_a_one_line_reason(path):
+    rows = _rows(path)
+    assert {r["label"] for r in rows} == {"step_in", "step_back", "balanced"}
+    assert all(r["scenario"].strip() and r["reason"].strip() for r in rows)
+    assert all("\n" not in r["reason"] for r in rows)
+
+
+def test_the_training_bank_holds_at_least_300_scenarios_of_each_kind_mixed():
+    rows = _rows(BANK_PATH)
+    assert len(rows) >= 300
+    counts = {label: sum(r["label"] == label for r in rows) for label in ("step_in", "balanced")}
+    assert min(counts.values()) >= len(rows) // 5
+
+
+def test_no_evaluation_scenario_is_in_the_training_bank_even_reworded():
+    training = [_words(r["scenario"]) for r in _rows(BANK_PATH)]
+    for path in EVAL_SETS:
+        for row in _rows(path):
+            words = _words(row["scenario"])
+            closest = max(len(words & t) / len(words | t) for t in training)
+            assert closest < 0.6, f"{path.name}: {row['scenario'][:80]}"
