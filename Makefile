@@ -5,20 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
-# llama.cpp's default build targets the build machine's CPU (-march=native) and can emit AMX
-# instructions that a VM advertises but does not allow ("Illegal instruction"). So the
-# instruction sets are chosen here: AVX-512 (with VNNI, VBMI, BF16) but never AMX where the
-# CPU has them, which reads prompts ~25% faster than AVX2 here; AVX2 everywhere else. Each
-# build has its own wheelhouse because pip's wheel cache ignores CMAKE_ARGS.
-AVX512_FLAGS := avx512f avx512bw avx512vl avx512vbmi avx512_vnni avx512_bf16 avx_vnni
-LLAMA_VARIANT := $(shell for f in $(AVX512_FLAGS); do grep -qw $$f /proc/cpuinfo || { echo avx2; exit; }; done; echo avx512)
-WHEELHOUSE := $(HOME)/.cache/leadership-coach/wheels-$(LLAMA_VARIANT)
-LLAMA_CMAKE_avx2 := -DGGML_AVX512=OFF
-LLAMA_CMAKE_avx512 := -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON \
-	-DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
-	-DGGML_AMX_BF16=OFF
+WHEELHOUSE := $(HOME)/.cache/leadership-coach/wheels
+# llama.cpp's default build targets the build machine's CPU (-march=native) and can emit AMX or
+# AVX-512 instructions that a VM advertises but does not allow ("Illegal instruction"). A fixed
+# AVX2 build runs on every machine of this kind; it lives in its own wheelhouse because pip's
+# wheel cache ignores CMAKE_ARGS and would hand back a native build. (An AVX-512 build without
+# AMX was measured too: no faster once the model is Q8_0, see assistant/quantize.py.)
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
-	-DGGML_BMI2=ON $(LLAMA_CMAKE_$(LLAMA_VARIANT))
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF
 # The test suite runs with the network cut off (loopback only) to prove nothing downloads.
 NO_NETWORK := unshare -n sh -c 'ip link set lo up && exec "$$@"' sh
 export GRADIO_ANALYTICS_ENABLED := False
@@ -42,7 +36,7 @@ $(STAMP): pyproject.toml
 	@echo "==> installing torch (CPU build)"
 	@$(BIN)/pip install --progress-bar off torch==2.13.0
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for $(LLAMA_VARIANT) (about 5 minutes, once)"; \
+		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 5 minutes, once)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps --no-cache-dir \
 			llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELHOUSE); \
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi

@@ -246,6 +246,12 @@ class LlamaCppChat(BaseChatModel):
     def model(self) -> Any:
         """The loaded llama_cpp.Llama (loaded on first use)."""
         if self._llama is None:
+            # llama.cpp's OpenMP threads spin while they wait. When anything else wants the
+            # CPU (the encoder embedding another user's query, a second process) the spinning
+            # threads starve each other: measured here, a 2-core machine with one core busy
+            # took 20 s instead of 3 to first token. Sleeping waits cost a little decode speed
+            # on an idle machine and remove that cliff. Read once, when llama.cpp loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from llama_cpp import Llama
 
             try:

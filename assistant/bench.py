@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.config import Settings
 
-__all__ = ["run_bench"]
+__all__ = ["run_bench", "summary_table"]
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "retrieval_questions.jsonl"
 DEV_SPLIT = Path(__file__).resolve().parents[1] / "eval" / "scenarios_dev.jsonl"
@@ -390,8 +390,73 @@ def _plots(results: dict, folder: Path) -> None:
         plt.close(fig)
 
 
+def summary_table(results: dict) -> str:
+    """Markdown table: each figure of ours beside the raw engine's, with the ratio."""
+    rows = ["| figure | ours | raw engine | ratio or gap |", "| --- | --- | --- | --- |"]
+
+    def row(name: str, ours: float, raw: float, gap: str) -> None:
+        rows.append(f"| {name} | {ours:g} | {raw:g} | {gap} |")
+
+    for size, ingest in results.get("ingest", {}).items():
+        if isinstance(ingest, dict):
+            row(
+                f"ingest chunks/s ({size})",
+                ingest["chunks_per_s"],
+                ingest["raw_chunks_per_s"],
+                f"x{ingest['ratio']:g}",
+            )
+    search = results.get("search", {})
+    for size, figures in search.items():
+        if isinstance(figures, dict):
+            row(
+                f"search p95 ms ({size} chunks)",
+                figures["p95_ms"],
+                figures["raw_p95_ms"],
+                f"+{figures['p95_ms'] - figures['raw_p95_ms']:.1f} ms, of which "
+                f"{search['query_embedding_ms']:g} ms query embedding",
+            )
+    gen = results.get("generation")
+    if gen:
+        row(
+            "first token s, cold (advise vs llama.cpp)",
+            gen["ttft_s"],
+            gen["raw_ttft_s"],
+            f"x{gen['ttft_s'] / gen['raw_ttft_s']:.2f}",
+        )
+        row(
+            "first token s, warm",
+            gen["warm_ttft_s"],
+            gen["raw_warm_ttft_s"],
+            f"x{gen['warm_ttft_s'] / gen['raw_warm_ttft_s']:.2f}",
+        )
+        row(
+            "tokens/s",
+            gen["tokens_per_s"],
+            gen["raw_tokens_per_s"],
+            f"x{gen['tokens_per_s'] / gen['raw_tokens_per_s']:.2f}",
+        )
+    app = results.get("app")
+    if app:
+        row(
+            "verdict card s, p50 (app vs coach)",
+            app["ttft_p50_s"],
+            app["direct_ttft_p50_s"],
+            f"+{app['ttft_p50_s'] - app['direct_ttft_p50_s']:.3f} s",
+        )
+        rows.append(f"| cold start s | {app['cold_start_s']:g} | | |")
+        rows.append(
+            f"| RSS MB idle / 4 sessions | {app['rss_idle_mb']:g} / "
+            f"{app['rss_4_sessions_mb']:g} | | |"
+        )
+    quality = results.get("quality")
+    if quality:
+        rows.append(f"| verdict accuracy (dev) | {quality['verdict_dev']['accuracy']:g} | | |")
+        rows.append(f"| retrieval hit@5 | {quality['retrieval_hit_rate_at_5']:g} | | |")
+    return "\n".join(rows)
+
+
 def _markdown(results: dict) -> str:
-    lines = ["# Benchmark", "", f"mode: {results['mode']}", ""]
+    lines = ["# Benchmark", "", f"mode: {results['mode']}", "", summary_table(results), ""]
     for key, value in results.items():
         if isinstance(value, dict):
             lines.append(f"## {key}")

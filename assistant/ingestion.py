@@ -85,34 +85,23 @@ class Ingestor:
         seen: set[str] = set()
         show = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(found, desc="ingest", unit="file", disable=not show, file=sys.stderr)
-        reader = Reader(self.max_file_bytes, self.file_timeout, self.file_memory_mb)
-        with reader:
+        with Reader(self.max_file_bytes, self.file_timeout, self.file_memory_mb) as reader:
             for source, path in bar:
                 seen.add(source)
-                self._ingest_guarded(reader, source, path, stored.get(source, {}), report)
+                try:
+                    self._ingest_one(reader, source, path, stored.get(source, {}), report)
+                except DocumentError as exc:
+                    report.failed.append({"path": source, "reason": exc.user_message()})
+                    report.files["failed"] += 1
+                except AssistantError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch.
+                    reason = f"{source}: {type(exc).__name__}: {exc}"
+                    report.failed.append({"path": source, "reason": reason})
+                    report.files["failed"] += 1
         self._prune_deleted(paths, stored, seen, report)
         report.total = self.store.count()
         return report
-
-    def _ingest_guarded(
-        self,
-        reader: Reader,
-        source: str,
-        path: Path | None,
-        existing: dict[str, dict[str, Any]],
-        report: IngestReport,
-    ) -> None:
-        try:
-            self._ingest_one(reader, source, path, existing, report)
-        except DocumentError as exc:
-            report.failed.append({"path": source, "reason": exc.user_message()})
-            report.files["failed"] += 1
-        except AssistantError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch.
-            reason = f"{source}: {type(exc).__name__}: {exc}"
-            report.failed.append({"path": source, "reason": reason})
-            report.files["failed"] += 1
 
     def _ingest_one(
         self,

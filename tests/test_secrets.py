@@ -52,14 +52,16 @@ def _get(url: str, data: bytes | None = None) -> str:
         return str(exc.headers) + exc.read().decode("utf-8", "replace")
 
 
-def test_the_api_key_never_appears_in_any_cli_output_in_any_failure_mode(tmp_path):
-    server = FaultServer().start()
+def _library(tmp_path: Path) -> Path:
     library = tmp_path / "lib"
     library.mkdir()
     (library / "note.md").write_text((KNOWLEDGE / "when-to-step-in.md").read_text())
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+    return library
+
+
+def _secret_settings(server: FaultServer) -> dict[str, str]:
+    """An OpenAI-compatible chat backend with a planted key, fast to fail."""
+    return {
         "OPENAI_API_KEY": SECRET,
         "OPENAI_BASE_URL": server.base_url,
         "ASSISTANT_CHAT_MODEL": "fake-model",
@@ -67,6 +69,16 @@ def test_the_api_key_never_appears_in_any_cli_output_in_any_failure_mode(tmp_pat
         "ASSISTANT_VERDICT_BACKEND": "signals",
         "ASSISTANT_MAX_RETRIES": "0",
         "ASSISTANT_IDLE_TIMEOUT": "2",
+    }
+
+
+def test_the_api_key_never_appears_in_any_cli_output_in_any_failure_mode(tmp_path):
+    server = FaultServer().start()
+    library = _library(tmp_path)
+    env = {
+        **os.environ,
+        **_secret_settings(server),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ASSISTANT_CHROMA_TOKEN": CHROMA_SECRET,
     }
     scenario = "My new lead wants to run the client escalation alone. Should I step in?"
@@ -95,21 +107,10 @@ def test_the_api_key_never_appears_in_pages_api_answers_errors_or_the_server_log
     from gradio_client import Client
 
     server = FaultServer().start()
-    library = tmp_path / "lib"
-    library.mkdir()
-    (library / "note.md").write_text((KNOWLEDGE / "when-to-step-in.md").read_text())
+    library = _library(tmp_path)
     app = AppServer(
         tmp_path / "data",
-        env={
-            "ASSISTANT_KNOWLEDGE_DIR": str(library),
-            "OPENAI_API_KEY": SECRET,
-            "OPENAI_BASE_URL": server.base_url,
-            "ASSISTANT_CHAT_MODEL": "fake-model",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
-            "ASSISTANT_MAX_RETRIES": "0",
-            "ASSISTANT_IDLE_TIMEOUT": "2",
-        },
+        env={"ASSISTANT_KNOWLEDGE_DIR": str(library), **_secret_settings(server)},
     ).start()
     seen: list[str] = []
     scenario = b'{"scenario": "My deputy wants to lead the audit alone. Should I step in?"}'
