@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -116,15 +117,15 @@ class _EndlessLlama:
             self.closed.set()
 
 
-def test_a_cancelled_request_frees_the_model_for_the_next_user(fake_settings, tmp_path):
+@contextlib.contextmanager
+def _app_on_an_endless_model(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The real app and LlamaCppChat, in-process, over a model that never stops talking."""
     import uvicorn
-    from gradio_client import Client
 
     from assistant.api import create_app
     from assistant.backends import LlamaCppChat
     from assistant.wiring import build_coach, build_ingestor
 
-    settings = fake_settings.model_copy(update={"concurrency": 1, "max_tokens": 4096})
     build_ingestor(settings).run([KNOWLEDGE / "when-to-step-in.md"])
     llama = _EndlessLlama()
     chat = LlamaCppChat(model_path=str(Path(tmp_path / "unused.gguf")))
@@ -140,21 +141,58 @@ def test_a_cancelled_request_frees_the_model_for_the_next_user(fake_settings, tm
         deadline = time.time() + 60
         while not server.started and time.time() < deadline:
             time.sleep(0.1)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield f"http://127.0.0.1:{port}", llama
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _streaming(job, deadline: float) -> None:  # type: ignore[no-untyped-def]
+    while len(job.outputs()) < 3 and time.time() < deadline:
+        time.sleep(0.1)
+
+
+def test_a_cancelled_request_frees_the_model_for_the_next_user(fake_settings, tmp_path):
+    from gradio_client import Client
+
+    settings = fake_settings.model_copy(update={"concurrency": 1, "max_tokens": 4096})
+    with _app_on_an_endless_model(settings, tmp_path) as (url, llama):
+        deadline = time.time() + 60
+        client = Client(f"{url}/", verbose=False)
         first = client.submit(SCENARIOS[0], [], api_name="/respond")
-        while len(first.outputs()) < 3 and time.time() < deadline:
-            time.sleep(0.1)
+        _streaming(first, deadline)
         assert llama.started == 1
         first.cancel()
         assert llama.closed.wait(15), "cancelling must stop the generation and free the model"
 
         llama.closed.clear()
         second = client.submit(SCENARIOS[1], [], api_name="/respond")
-        while len(second.outputs()) < 3 and time.time() < deadline:
-            time.sleep(0.1)
+        _streaming(second, deadline)
         assert llama.started == 2, "the next user gets the model"
         second.cancel()
         assert llama.closed.wait(15)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+
+
+def test_past_the_queue_limit_a_user_is_told_at_once_to_try_again(fake_settings, tmp_path):
+    from gradio_client import Client
+
+    settings = fake_settings.model_copy(
+        update={"concurrency": 1, "queue_size": 1, "max_tokens": 4096}
+    )
+    with _app_on_an_endless_model(settings, tmp_path) as (url, llama):
+        deadline = time.time() + 60
+        clients = [Client(f"{url}/", verbose=False) for _ in range(3)]
+        running = clients[0].submit(SCENARIOS[0], [], api_name="/respond")
+        _streaming(running, deadline)
+        waiting = clients[1].submit(SCENARIOS[1], [], api_name="/respond")
+        while waiting.status().rank is None and time.time() < deadline:
+            time.sleep(0.1)
+        assert waiting.status().rank == 0, "the waiting user sees their place"
+        started = time.time()
+        refused = clients[2].submit(SCENARIOS[2], [], api_name="/respond")
+        with pytest.raises(Exception, match="(?i)full|busy|try again"):
+            refused.result(timeout=30)
+        assert time.time() - started < 10, "the refusal is immediate"
+        assert llama.started == 1
+        running.cancel()
+        waiting.cancel()
