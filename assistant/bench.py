@@ -415,26 +415,15 @@ def summary_table(results: dict) -> str:
                 f"+{figures['p95_ms'] - figures['raw_p95_ms']:.1f} ms, of which "
                 f"{search['query_embedding_ms']:g} ms query embedding",
             )
-    gen = results.get("generation")
-    if gen:
-        row(
-            "first token s, cold (advise vs llama.cpp)",
-            gen["ttft_s"],
-            gen["raw_ttft_s"],
-            f"x{gen['ttft_s'] / gen['raw_ttft_s']:.2f}",
-        )
-        row(
-            "first token s, warm",
-            gen["warm_ttft_s"],
-            gen["raw_warm_ttft_s"],
-            f"x{gen['warm_ttft_s'] / gen['raw_warm_ttft_s']:.2f}",
-        )
-        row(
-            "tokens/s",
-            gen["tokens_per_s"],
-            gen["raw_tokens_per_s"],
-            f"x{gen['tokens_per_s'] / gen['raw_tokens_per_s']:.2f}",
-        )
+    gen = results.get("generation") or {}
+    for label, key in (
+        ("first token s, cold (advise vs llama.cpp)", "ttft_s"),
+        ("first token s, warm", "warm_ttft_s"),
+        ("tokens/s", "tokens_per_s"),
+    ):
+        if key in gen:
+            ours, raw = gen[key], gen[f"raw_{key}"]
+            row(label, ours, raw, f"x{ours / raw:.2f}")
     app = results.get("app")
     if app:
         row(
