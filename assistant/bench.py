@@ -55,25 +55,35 @@ def _corpus(n_chunks: int, folder: Path, knowledge: Path) -> None:
 
 def bench_ingest(settings: Settings, sizes: list[int], log: Callable[[str], None]) -> dict:
     from assistant.backends import make_embeddings
+    from assistant.documents import load_source, split
     from assistant.ingestion import Ingestor
     from assistant.store import open_store
 
     embedder = make_embeddings(settings)
-    raw = embedder.embeddings._client  # type: ignore[attr-defined] # sentence-transformers
+    raw = embedder.embeddings.documents._client  # type: ignore[attr-defined] # sentence-transformers
     results: dict[str, Any] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "lib"
             folder.mkdir()
             _corpus(size, folder, settings.knowledge_dir)
+            chunks = [
+                c
+                for f in sorted(folder.glob("*.md"))
+                for c in split(load_source(str(f), f), settings.chunk_size, settings.chunk_overlap)
+            ]
+            texts = [f"{c.metadata.get('title', '')}\n{c.page_content}" for c in chunks]
             store = open_store(Path(tmp) / "store", "bench")
             ingestor = Ingestor(store, embedder, settings.chunk_size, settings.chunk_overlap)
+
+            # The raw encoder runs before and after ours and the mean is the reference, so a
+            # machine slowing down or speeding up during the run does not pick a side.
+            raw_before = _timed(raw.encode, texts, batch_size=32, normalize_embeddings=True)
             started = time.perf_counter()
             report = ingestor.run([folder], progress=False)
             ours = time.perf_counter() - started
-            chunks = [d for _, ids in store.sources().items() for d in store.get(sorted(ids))]
-            texts = [f"{c.metadata.get('title', '')}\n{c.page_content}" for c in chunks]
-            raw_s = _timed(raw.encode, texts, batch_size=32, normalize_embeddings=True)
+            raw_after = _timed(raw.encode, texts, batch_size=32, normalize_embeddings=True)
+            raw_s = (raw_before + raw_after) / 2
             results[str(size)] = {
                 "chunks": report.added,
                 "chunks_per_s": round(report.added / ours, 2),
@@ -101,10 +111,16 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
         "When should a manager intervene in a conflict?",
         "How can I build trust with a remote team?",
     ]
-    embed_ms = []
-    for q in queries * 5:
-        embed_ms.append(_timed(embedder.embeddings.embed_query, q) * 1000)
+    embed_query = embedder.embeddings.embed_query
+    embed_query(queries[0])  # builds the query trace, once per process
+    embed_ms = [_timed(embed_query, f"{q} ({i})") * 1000 for i in range(5) for q in queries]
     results: dict[str, Any] = {"query_embedding_ms": round(statistics.median(embed_ms), 2)}
+    encoder = getattr(embedder.embeddings, "documents", None)  # sentence-transformers alone
+    if encoder is not None:
+        st_ms = [
+            _timed(encoder.embed_query, f"{q} ({i})") * 1000 for i in range(5) for q in queries
+        ]
+        results["encoder_query_embedding_ms"] = round(statistics.median(st_ms), 2)
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             store = open_store(Path(tmp), "bench")
@@ -126,7 +142,7 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
             retriever = Retriever(store, embedder, settings.top_k)
             collection = store._collection  # the raw Chroma collection, same data
             ours, raw = [], []
-            for q in queries * 10:
+            for q in (f"{q} ({i})" for i in range(25) for q in queries):
                 ours.append(_timed(retriever.search, q) * 1000)
                 vector = embedder.embeddings.embed_query(q)
                 raw.append(
@@ -181,7 +197,7 @@ def _raw_stream(
     return first, time.perf_counter() - started, pieces
 
 
-def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
+def bench_generation(settings: Settings, log: Callable[[str], None], runs: int = 6) -> dict:
     """`advise` against llama.cpp alone on the same prompts, cold and with the prefix cached.
 
     Cold: the KV cache is emptied first, so the whole prompt is read. Warm: the previous
@@ -195,7 +211,7 @@ def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
 
     coach = build_coach(settings)
     llama = coach.chat_model.model()  # type: ignore[attr-defined] # the same loaded llama.cpp
-    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][:7]
+    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][: runs + 1]
     coach.advise(scenarios[0])  # warm: model load, first KV allocation
 
     def raw_messages(scenario: str) -> list[dict[str, str]]:
@@ -244,6 +260,42 @@ def bench_generation(settings: Settings, log: Callable[[str], None]) -> dict:
     return result
 
 
+def _sse_times(base: str, fn_index: int, scenario: str) -> tuple[float, float]:
+    """Seconds to the verdict card and to the next update, over Gradio's own HTTP protocol
+    (join the queue, then read the event stream), as the page's JavaScript client does.
+
+    gradio_client checks for new messages every 50 ms (gradio_client/utils.py,
+    stream_sse_v1plus), which adds up to 50 ms per update it waits for; the browser does not.
+    """
+    import uuid
+
+    import httpx
+
+    session = uuid.uuid4().hex[:12]
+    begun = time.perf_counter()
+    card = token = None
+    with httpx.Client(timeout=120) as http:
+        http.post(
+            f"{base}/gradio_api/queue/join",
+            json={"data": [scenario, []], "fn_index": fn_index, "session_hash": session},
+        ).raise_for_status()
+        with http.stream("GET", f"{base}/gradio_api/queue/data?session_hash={session}") as events:
+            for line in events.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    break
+                if message.get("msg") != "process_generating":
+                    continue
+                if card is None and "Verdict" in line:
+                    card = time.perf_counter() - begun
+                elif card is not None and token is None:
+                    token = time.perf_counter() - begun
+    end = time.perf_counter() - begun
+    return card or end, token or end
+
+
 def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> dict:
     import subprocess
     import urllib.request
@@ -254,7 +306,9 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
     from assistant.wiring import build_coach
 
     # A different scenario per request: repeating one would let caches flatter the figure.
-    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][10 : 11 + requests]
+    bank = [row["scenario"] for row in load_bank(DEV_SPLIT)]
+    scenarios = bank[40 : 41 + requests]
+    sse_scenarios = bank[80 : 80 + requests]
     with tempfile.TemporaryDirectory() as tmp:
         port = 7900 + random.randint(0, 90)
         env = {
@@ -282,20 +336,33 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
             idle_rss = _rss_mb(process.pid)
             client = Client(f"http://127.0.0.1:{port}/", verbose=False)
 
-            def ttft(scenario: str) -> float:
+            def ttft(scenario: str) -> tuple[float, float]:
+                """Seconds to the verdict card, and to the first generated word after it."""
                 begun = time.perf_counter()
                 job = client.submit(scenario, [], api_name="/respond")
-                first = None
-                while not job.done():
+                card = token = None
+                card_text = ""
+                while not job.done() or token is None:
                     outputs = job.outputs()
-                    if first is None and outputs and "Verdict" in str(outputs[-1]):
-                        first = time.perf_counter() - begun
-                    time.sleep(0.01)
+                    text = str(outputs[-1][0][-1]["content"]) if outputs else ""
+                    if card is None and "Verdict" in text:
+                        card, card_text = time.perf_counter() - begun, text
+                    elif card is not None and token is None and text != card_text:
+                        token = time.perf_counter() - begun
+                    if job.done() and token is None:
+                        token = time.perf_counter() - begun
+                    time.sleep(0.005)
                 job.result()  # let the answer finish: the next request must not queue behind
-                return first if first is not None else time.perf_counter() - begun
+                end = time.perf_counter() - begun
+                return (card if card is not None else end), token
 
-            ttft(scenarios[-1])  # warm
-            app_ttft = [ttft(s) for s in scenarios[:requests]]
+            first_request = ttft(scenarios[-1])  # also finishes the warm-up
+            timed = [ttft(s) for s in scenarios[:requests]]
+            app_ttft = [card for card, _ in timed]
+            app_token = [token for _, token in timed]
+            config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config").read())
+            [fn_index] = [d["id"] for d in config["dependencies"] if d.get("api_name") == "respond"]
+            sse = [_sse_times(f"http://127.0.0.1:{port}", fn_index, s) for s in sse_scenarios]
             peak = [idle_rss]
             jobs = [client.submit(s, [], api_name="/respond") for s in scenarios[-4:]]
             while not all(j.done() for j in jobs):
@@ -306,19 +373,35 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
             process.terminate()
             process.wait(timeout=30)
         coach = build_coach(settings.model_copy(update={"data_dir": Path(tmp) / "data"}))
-        direct = []
+        coach.warm_up()
+        direct, direct_token = [], []
         for scenario in scenarios[:requests]:
             begun = time.perf_counter()
+            card = None
             for reply in coach.stream_chat(scenario):
-                if reply.assessment is not None:
+                if card is None and reply.assessment is not None:
+                    card = time.perf_counter() - begun
+                if card is not None and (reply.text or reply.done):
                     break
-            direct.append(time.perf_counter() - begun)
+            direct.append(card or 0.0)
+            direct_token.append(time.perf_counter() - begun)
     p50, d50 = statistics.median(app_ttft), statistics.median(direct)
+    t50, dt50 = statistics.median(app_token), statistics.median(direct_token)
     result = {
         "ttft_p50_s": round(p50, 3),
         "ttft_p95_s": round(_pct(app_ttft, 0.95), 3),
         "direct_ttft_p50_s": round(d50, 3),
         "overhead": round(p50 / d50 - 1, 3),
+        "token_p50_s": round(t50, 3),
+        "token_p95_s": round(_pct(app_token, 0.95), 3),
+        "direct_token_p50_s": round(dt50, 3),
+        "token_overhead": round(t50 / dt50 - 1, 3),
+        "sse_ttft_p50_s": round(statistics.median(c for c, _ in sse), 3),
+        "sse_overhead": round(statistics.median(c for c, _ in sse) / d50 - 1, 3),
+        "sse_token_p50_s": round(statistics.median(t for _, t in sse), 3),
+        "sse_token_overhead": round(statistics.median(t for _, t in sse) / dt50 - 1, 3),
+        "first_request_card_s": round(first_request[0], 3),
+        "first_request_token_s": round(first_request[1], 3),
         "cold_start_s": round(cold, 2),
         "rss_idle_mb": round(idle_rss, 1),
         "rss_4_sessions_mb": round(busy_rss, 1),
@@ -415,6 +498,13 @@ def summary_table(results: dict) -> str:
                 f"+{figures['p95_ms'] - figures['raw_p95_ms']:.1f} ms, of which "
                 f"{search['query_embedding_ms']:g} ms query embedding",
             )
+    if "encoder_query_embedding_ms" in search:
+        row(
+            "query embedding ms, p50 (traced vs sentence-transformers)",
+            search["query_embedding_ms"],
+            search["encoder_query_embedding_ms"],
+            f"x{search['query_embedding_ms'] / search['encoder_query_embedding_ms']:.2f}",
+        )
     gen = results.get("generation") or {}
     for label, key in (
         ("first token s, cold (advise vs llama.cpp)", "ttft_s"),
@@ -427,11 +517,35 @@ def summary_table(results: dict) -> str:
     app = results.get("app")
     if app:
         row(
-            "verdict card s, p50 (app vs coach)",
+            "verdict card s, p50 (app through gradio_client vs coach)",
             app["ttft_p50_s"],
             app["direct_ttft_p50_s"],
             f"+{app['ttft_p50_s'] - app['direct_ttft_p50_s']:.3f} s",
         )
+        if "sse_ttft_p50_s" in app:
+            row(
+                "verdict card s, p50 (app over HTTP/SSE, as the page reads it, vs coach)",
+                app["sse_ttft_p50_s"],
+                app["direct_ttft_p50_s"],
+                f"+{app['sse_ttft_p50_s'] - app['direct_ttft_p50_s']:.3f} s",
+            )
+            row(
+                "first generated word s, p50 (app over HTTP/SSE vs coach)",
+                app["sse_token_p50_s"],
+                app["direct_token_p50_s"],
+                f"x{1 + app['sse_token_overhead']:.2f}",
+            )
+        if "token_p50_s" in app:
+            row(
+                "first generated word s, p50 (app through gradio_client vs coach)",
+                app["token_p50_s"],
+                app["direct_token_p50_s"],
+                f"x{1 + app['token_overhead']:.2f}",
+            )
+            rows.append(
+                f"| first request after start: card / first word s | "
+                f"{app['first_request_card_s']:g} / {app['first_request_token_s']:g} | | |"
+            )
         rows.append(f"| cold start s | {app['cold_start_s']:g} | | |")
         rows.append(
             f"| RSS MB idle / 4 sessions | {app['rss_idle_mb']:g} / "
@@ -468,7 +582,7 @@ def run_bench(settings: Settings, quick: bool, out: Path, log: Callable[[str], N
     results["search"] = bench_search(
         settings, [1000, 10000] if quick else [1000, 10000, 100000], log
     )
-    results["generation"] = bench_generation(settings, log)
+    results["generation"] = bench_generation(settings, log, runs=6 if quick else 16)
     results["app"] = bench_app(settings, 3 if quick else 10, log)
     results["quality"] = bench_quality(settings, log)
     (out / "bench.json").write_text(json.dumps(results, indent=2))

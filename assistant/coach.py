@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -13,8 +14,10 @@ from langchain_core.language_models import BaseChatModel
 from assistant.assessment import Assessment, Assessor
 from assistant.backends import describe_failure
 from assistant.errors import AssistantError, InputTooLargeError
-from assistant.prompts import VERDICT_PHRASES, build_messages
+from assistant.prompts import VERDICT_PHRASES, build_messages, system_prompt
 from assistant.retrieval import Passage, Retriever, standalone_query
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Advice", "Citation", "Coach", "Reply"]
 
@@ -171,6 +174,18 @@ class Coach:
         self.canary = canary
         self.total_timeout = total_timeout
         self.max_answer_chars = max_answer_chars
+
+    def warm_up(self) -> None:
+        """Do the first request's one-off work now: load models, build traces, read the
+        shared start of the prompt into the model's cache. Errors are left for requests."""
+        try:
+            self.retriever.search("warm up")
+            self.assessor.assess("warm up")
+            prefill = getattr(self.chat_model, "warm_up", None)
+            if prefill is not None:
+                prefill(system_prompt(None, self.canary))
+        except Exception:  # noqa: BLE001 - a failing backend is reported to the first user.
+            log.info("warm-up skipped", exc_info=True)
 
     # -- building blocks -------------------------------------------------------------
 

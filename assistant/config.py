@@ -68,6 +68,13 @@ class Settings(BaseModel):
         "text-embedding-3-small",
         description="ASSISTANT_EMBED_MODEL: embedding model name for the openai embed backend.",
     )
+    embed_batch: int = Field(
+        16,
+        ge=1,
+        le=2048,
+        description="ASSISTANT_EMBED_BATCH: texts per request to an OpenAI-compatible "
+        "embedding endpoint; each request must finish within ASSISTANT_IDLE_TIMEOUT.",
+    )
     gguf_path: Path | None = Field(
         None,
         description="ASSISTANT_GGUF_PATH: a GGUF chat model to run instead of the packaged "
@@ -190,6 +197,7 @@ _ENV = {
     "ASSISTANT_EMBED_BACKEND": "embed_backend",
     "ASSISTANT_CHAT_MODEL": "chat_model",
     "ASSISTANT_EMBED_MODEL": "embed_model",
+    "ASSISTANT_EMBED_BATCH": "embed_batch",
     "ASSISTANT_GGUF_PATH": "gguf_path",
     "OPENAI_API_KEY": "openai_api_key",
     "OPENAI_BASE_URL": "openai_base_url",

@@ -19,7 +19,22 @@ from assistant.store import ChunkStore
 
 __all__ = ["IngestReport", "Ingestor"]
 
-EMBED_BATCH = 64
+# Chunks are embedded across files, this many at a time: sentence-transformers sorts a call's
+# texts by length and pads per batch, so one call over many files wastes less than one call
+# per file (measured here: 37-42 chunks/s per file against 48-50 for one call).
+EMBED_BATCH = 256
+
+
+@dataclass
+class _Pending:
+    """One file's changes, applied once its new chunks are embedded and stored."""
+
+    source: str
+    new: list[Document]
+    moved: list[Document]
+    stale: list[str]
+    kept: int
+    changed: bool
 
 
 @dataclass
@@ -66,6 +81,7 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self.file_timeout = file_timeout
         self.file_memory_mb = file_memory_mb
+        self._pending: list[_Pending] = []
 
     def embed(self, chunks: Sequence[Document]) -> list[list[float]]:
         """Embed chunk texts, title first so a passage carries its document's topic."""
@@ -99,6 +115,8 @@ class Ingestor:
                     reason = f"{source}: {type(exc).__name__}: {exc}"
                     report.failed.append({"path": source, "reason": reason})
                     report.files["failed"] += 1
+                self._flush(report, when_full=True)
+            self._flush(report)
         self._prune_deleted(paths, stored, seen, report)
         report.total = self.store.count()
         return report
@@ -112,27 +130,60 @@ class Ingestor:
         report: IngestReport,
     ) -> None:
         loaded = reader.read(source, path)
-        if existing and all(m.get("source_hash") == loaded.content_hash for m in existing.values()):
+        chunks = split(loaded, self.chunk_size, self.chunk_overlap)
+        # Unchanged means every chunk is there, not only that the ones there are current:
+        # a run killed between two writes can leave part of a file.
+        if set(existing) == {str(c.id) for c in chunks} and all(
+            m.get("source_hash") == loaded.content_hash for m in existing.values()
+        ):
             report.unchanged += len(existing)
             report.files["unchanged"] += 1
             return
-        chunks = split(loaded, self.chunk_size, self.chunk_overlap)
-        new = [c for c in chunks if c.id not in existing]
         kept = [c for c in chunks if c.id in existing]
+        self._pending.append(
+            _Pending(
+                source=source,
+                new=[c for c in chunks if c.id not in existing],
+                moved=[c for c in kept if existing[str(c.id)] != c.metadata],
+                stale=sorted(set(existing) - {str(c.id) for c in chunks}),
+                kept=len(kept),
+                changed=bool(existing),
+            )
+        )
+
+    def _flush(self, report: IngestReport, when_full: bool = False) -> None:
+        """Embed and store the pending files' new chunks, then apply their other changes.
+
+        A store error that is not the run's (those stop it) fails the pending files.
+        """
+        if when_full and sum(len(p.new) for p in self._pending) < EMBED_BATCH:
+            return
+        pending, self._pending = self._pending, []
+        try:
+            self._write(pending, report)
+        except AssistantError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - these files failed; the batch goes on.
+            for p in pending:
+                reason = f"{p.source}: {type(exc).__name__}: {exc}"
+                report.failed.append({"path": p.source, "reason": reason})
+                report.files["failed"] += 1
+
+    def _write(self, pending: list[_Pending], report: IngestReport) -> None:
+        new = [c for p in pending for c in p.new]
         for start in range(0, len(new), EMBED_BATCH):
             batch = new[start : start + EMBED_BATCH]
             self.store.add(batch, self.embed(batch))
-        moved = [c for c in kept if existing[str(c.id)] != c.metadata]
-        self.store.update_metadata([str(c.id) for c in moved], [c.metadata for c in moved])
-        # Stale chunks go last: a run killed before this point leaves extra chunks that the
-        # next run removes, never a file with no chunks.
-        stale = sorted(set(existing) - {str(c.id) for c in chunks})
-        self.store.delete(stale)
-        report.added += len(new)
-        report.updated += len(moved)
-        report.unchanged += len(kept) - len(moved)
-        report.removed += len(stale)
-        report.files["changed" if existing else "new"] += 1
+        for p in pending:
+            self.store.update_metadata([str(c.id) for c in p.moved], [c.metadata for c in p.moved])
+            # Stale chunks go last: a run killed before this point leaves extra chunks that
+            # the next run removes, never a file with no chunks.
+            self.store.delete(p.stale)
+            report.added += len(p.new)
+            report.updated += len(p.moved)
+            report.unchanged += p.kept - len(p.moved)
+            report.removed += len(p.stale)
+            report.files["changed" if p.changed else "new"] += 1
 
     def _prune_deleted(
         self,

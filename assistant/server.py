@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from assistant.config import Settings
 
@@ -42,5 +43,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     coach = prepare_coach(settings)
     app = create_app(coach, settings)
+    # The page is up at once; the first user's request waits only for what is left.
+    threading.Thread(target=coach.warm_up, name="warm-up", daemon=True).start()
     print(f"Serving on http://{host}:{port}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -99,6 +99,9 @@ class VerdictModel:
         self.head = torch.nn.Linear(dim, len(LABELS))
         self.head.load_state_dict(torch.load(folder / "head.pt", map_location="cpu"))
         self.head.eval()
+        from assistant.query_encoder import TracedQueryEncoder
+
+        self.single = TracedQueryEncoder(self.encoder)  # a chat message is one text
 
     @classmethod
     def load_or_train(cls, bank: Path, cache_dir: Path) -> VerdictModel:
@@ -113,8 +116,11 @@ class VerdictModel:
         """One {label: probability} per text."""
         torch = self._torch
         with torch.no_grad():
-            embedded = self.encoder.encode(
-                list(texts), convert_to_tensor=True, normalize_embeddings=True, batch_size=32
-            )
+            if len(texts) == 1:
+                embedded = torch.tensor([self.single.encode(texts[0])])
+            else:
+                embedded = self.encoder.encode(
+                    list(texts), convert_to_tensor=True, normalize_embeddings=True, batch_size=32
+                )
             probs = torch.softmax(self.head(embedded * _SCALE), dim=-1).tolist()
         return [dict(zip(LABELS, row, strict=True)) for row in probs]

@@ -187,3 +187,14 @@ def test_errors_from_the_model_keep_the_assistant_error_base(fault, hermetic_env
     fault.mode = "401"
     with pytest.raises(AssistantError):
         list(coach.stream_chat(QUESTION))
+
+
+def test_an_ingest_sends_the_embedding_endpoint_at_most_the_configured_batch(
+    fault, library, tmp_path
+):
+    env = {**_env(fault.base_url, tmp_path / "data"), "ASSISTANT_EMBED_BACKEND": "openai"}
+    env["ASSISTANT_EMBED_BATCH"] = "5"
+    report = build_ingestor(load_settings(env)).run([library])
+    sizes = [len(r["body"]["input"]) for r in fault.requests if r["path"].endswith("/embeddings")]
+    assert report.added > 10 and not report.failed
+    assert max(sizes) == 5 and sum(sizes) >= report.added

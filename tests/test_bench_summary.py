@@ -27,3 +27,26 @@ def test_the_summary_gives_ratios_and_gaps_computed_from_the_figures():
     assert "| first token s, cold (advise vs llama.cpp) | 1.2 | 1 | x1.20 |" in table
     assert "| tokens/s | 45 | 50 | x0.90 |" in table
     assert "verdict card" not in table, "a group not measured gets no row"
+
+
+def test_the_app_rows_compare_both_clients_and_the_first_word_with_the_coach_alone():
+    app = {
+        "ttft_p50_s": 0.15,
+        "direct_ttft_p50_s": 0.05,
+        "token_p50_s": 1.65,
+        "direct_token_p50_s": 1.5,
+        "token_overhead": 0.1,
+        "sse_ttft_p50_s": 0.07,
+        "sse_token_p50_s": 1.53,
+        "sse_overhead": 0.4,
+        "sse_token_overhead": 0.02,
+        "first_request_card_s": 0.9,
+        "first_request_token_s": 2.5,
+        "cold_start_s": 20.0,
+        "rss_idle_mb": 800.0,
+        "rss_4_sessions_mb": 1100.0,
+    }
+    table = summary_table({**RESULTS, "app": app})
+    assert "(app through gradio_client vs coach) | 0.15 | 0.05 | +0.100 s |" in table
+    assert "(app over HTTP/SSE vs coach) | 1.53 | 1.5 | x1.02 |" in table
+    assert "| first request after start: card / first word s | 0.9 / 2.5 | | |" in table

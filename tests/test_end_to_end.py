@@ -63,3 +63,38 @@ def test_a_real_verdict_for_harm_happening_now_is_step_in(real_coach):
     assert advice.citations
     assert advice.backend["embeddings"] == "all-MiniLM-L6-v2"
     assert advice.backend["chat"].startswith("llama.cpp:")
+
+
+QUERIES = [
+    "",
+    "hi",
+    "My team lead keeps missing deadlines while a customer escalates; should I step in?",
+    "Ünïcode — a quieter voice ✓ " * 12,
+    "word " * 400,  # past the encoder's 256-token limit: truncated the same way
+]
+
+
+def test_a_traced_query_embeds_exactly_as_the_encoder_embeds_a_document(real_embedder):
+    embeddings = real_embedder.embeddings
+    expected = embeddings.embed_documents(QUERIES)
+    for text, want in zip(QUERIES, expected, strict=True):
+        got = embeddings.embed_query(text)
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-5, text[:40]
+    assert embeddings.queries._traced is not None, "the trace should have been built"
+
+
+def test_the_verdict_of_one_scenario_is_the_verdict_of_the_batch(real_coach):
+    model = real_coach.assessor.model
+    batch = model.probabilities(QUERIES[1:])
+    for text, want in zip(QUERIES[1:], batch, strict=True):
+        [got] = model.probabilities([text])
+        assert all(abs(got[k] - want[k]) < 1e-4 for k in want), text[:40]
+
+
+def test_warm_up_loads_the_models_and_caches_the_system_prompt(real_coach):
+    llama = real_coach.chat_model.model()
+    llama.reset()
+    real_coach.warm_up()
+    cached = llama.detokenize(llama.input_ids[: llama.n_tokens].tolist()).decode()
+    assert "You are a practical leadership coach" in cached
+    assert real_coach.assessor.model.single._traced is not None

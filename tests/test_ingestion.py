@@ -145,3 +145,28 @@ def test_a_new_process_sees_what_was_ingested(hermetic_env, library):
     first = _ingestor(hermetic_env).run([library])
     reopened = open_store(hermetic_env, "test")
     assert reopened.count() == first.total
+
+
+def test_a_file_left_half_stored_by_a_killed_run_is_completed_on_the_next(hermetic_env, library):
+    first = _ingestor(hermetic_env).run([library])
+    ingestor = _ingestor(hermetic_env)
+    source = str((library / "trust-and-loyalty.md").resolve())
+    ids = sorted(ingestor.store.sources()[source])
+    ingestor.store.delete(ids[: len(ids) // 2])  # what a kill between two writes leaves
+    again = ingestor.run([library])
+    assert again.added == len(ids) // 2
+    assert again.total == first.total
+
+
+def test_chunks_of_many_files_are_embedded_together_not_file_by_file(hermetic_env, library):
+    class CallCounting(HashingEmbeddings):
+        sizes: list[int] = []
+
+        def embed_documents(self, texts):
+            CallCounting.sizes.append(len(texts))
+            return super().embed_documents(texts)
+
+    embedder = EmbeddingBackend(CallCounting(), "fake-hashing-256")
+    report = _ingestor(hermetic_env, embedder).run([library])
+    sizes = [n for n in CallCounting.sizes if n > 1]  # the one-text dimension probe aside
+    assert sizes == [report.added], "three small files should make one embedding call"
