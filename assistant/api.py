@@ -169,9 +169,10 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
-        """Liveness and what the coach runs on."""
+        """Liveness, what the coach runs on, and whether the models are loaded yet."""
         return {
             "status": "ok",
+            "warm": coach.warm,
             "chunks": coach.retriever.store.count(),
             "backend": coach.backend,
         }

@@ -174,6 +174,7 @@ class Coach:
         self.canary = canary
         self.total_timeout = total_timeout
         self.max_answer_chars = max_answer_chars
+        self.warm = False  # set once warm_up() has run
 
     def warm_up(self) -> None:
         """Do the first request's one-off work now: load models, build traces, read the
@@ -186,6 +187,7 @@ class Coach:
                 prefill(system_prompt(None, self.canary))
         except Exception:  # noqa: BLE001 - a failing backend is reported to the first user.
             log.info("warm-up skipped", exc_info=True)
+        self.warm = True
 
     # -- building blocks -------------------------------------------------------------
 
