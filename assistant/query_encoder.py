@@ -35,12 +35,14 @@ class TracedQueryEncoder:
         self._lock = threading.Lock()
 
     def _trace(self) -> Any:
+        if self._traced is not None or self._failed:
+            return self._traced
         import torch
 
         with self._lock:
             if self._traced is None and not self._failed:
-                example = self._model.tokenizer(["a b"], return_tensors="pt")
                 try:
+                    example = self._model.tokenizer(["a b"], return_tensors="pt")
                     with warnings.catch_warnings(), torch.inference_mode():
                         # Shape-dependent Python branches and freeze's deprecation notice:
                         # the graph is checked against the model in the tests.
