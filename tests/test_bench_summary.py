@@ -38,15 +38,17 @@ def test_the_summary_gives_ratios_and_gaps_computed_from_the_figures():
     assert "verdict card" not in table, "a group not measured gets no row"
 
 
-def test_the_app_rows_compare_both_clients_and_the_first_word_with_the_coach_alone():
+def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scenarios():
     app = {
         "ttft_p50_s": 0.15,
         "direct_ttft_p50_s": 0.05,
+        "overhead": 2.0,
         "token_p50_s": 1.65,
         "direct_token_p50_s": 1.5,
         "token_overhead": 0.1,
         "sse_ttft_p50_s": 0.07,
         "sse_token_p50_s": 1.53,
+        "sse_direct_token_p50_s": 1.48,
         "sse_overhead": 0.4,
         "sse_token_overhead": 0.02,
         "first_request_card_s": 0.9,
@@ -56,6 +58,9 @@ def test_the_app_rows_compare_both_clients_and_the_first_word_with_the_coach_alo
         "rss_4_sessions_mb": 1100.0,
     }
     table = summary_table({**RESULTS, "app": app})
-    assert "(app through gradio_client vs coach) | 0.15 | 0.05 | +0.100 s |" in table
-    assert "(app over HTTP/SSE vs coach) | 1.53 | 1.5 | x1.02 |" in table
+    assert "(app through gradio_client vs coach) | 0.15 | 0.05 | x3.00 (+0.100 s) |" in table
+    # The SSE requests run other scenarios than the gradio_client ones: each side is
+    # compared with the direct calls on its own scenarios, by the median of paired ratios.
+    assert "(app over HTTP/SSE vs coach) | 1.53 | 1.48 | x1.02 (+0.050 s) |" in table
+    assert "(app through gradio_client vs coach) | 1.65 | 1.5 | x1.10 (+0.150 s) |" in table
     assert "| first request after start: card / first word s | 0.9 / 2.5 | | |" in table

@@ -3,13 +3,16 @@ import shutil
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
+from langchain_openai import ChatOpenAI
 
 from assistant.assessment import Assessor
 from assistant.coach import Coach, best_quote
 from assistant.errors import BackendError, EmptyStoreError, InputTooLargeError
+from assistant.model_assessment import ModelAssessor
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
+from .support.openai_faults import FaultServer
 
 
 def _fake_chat(*replies: str) -> GenericFakeChatModel:
@@ -27,8 +30,7 @@ def coach_factory(fake_settings, tmp_path):
             fake_settings,
             chat_model=_fake_chat(*replies),
             chat_name="scripted",
-            assessor=Assessor(None),
-            **overrides,
+            **{"assessor": Assessor(None), **overrides},
         )
 
     return make
@@ -152,3 +154,14 @@ def test_generated_text_is_judged_usable_only_when_on_topic_and_consistent():
     assert Coach.usable(
         "You should step in now; do not step back until it is safe for the team.", "step_in"
     )
+
+
+def test_warming_up_makes_no_call_to_a_remote_model_assessor(coach_factory):
+    with FaultServer(mode="json") as server:
+        remote = ChatOpenAI(
+            base_url=server.base_url, api_key="sk-test", model="fake-model", max_retries=0
+        )
+        coach = coach_factory(GOOD, assessor=ModelAssessor(remote, Assessor(None), "remote"))
+        coach.warm_up()
+        assert coach.warm
+        assert server.requests == []
