@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.bench import PHASES
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
 
@@ -169,7 +170,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.bench import run_bench
 
     out = Path(args.out)
-    results = run_bench(settings, args.quick, out, lambda line: print(line, file=sys.stderr))
+    results = run_bench(
+        settings, args.quick, out, lambda line: print(line, file=sys.stderr), args.only or ()
+    )
     if args.json:
         _print_json(results)
     else:
@@ -233,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default="bench-output", help="folder for JSON, Markdown and plots")
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=PHASES,
+        help="measure only this group (repeatable); the others are kept from --out",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="serve the web app")

@@ -40,17 +40,18 @@ def test_the_summary_gives_ratios_and_gaps_computed_from_the_figures():
 
 def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scenarios():
     app = {
-        "ttft_p50_s": 0.15,
-        "direct_ttft_p50_s": 0.05,
-        "overhead": 2.0,
-        "token_p50_s": 1.65,
-        "direct_token_p50_s": 1.5,
-        "token_overhead": 0.1,
-        "sse_ttft_p50_s": 0.07,
-        "sse_token_p50_s": 1.53,
-        "sse_direct_token_p50_s": 1.48,
-        "sse_overhead": 0.4,
-        "sse_token_overhead": 0.02,
+        "card_p50_s": 0.15,
+        "direct_card_p50_s": 0.05,
+        "card_overhead": 2.0,
+        "ttft_p50_s": 1.65,
+        "direct_ttft_p50_s": 1.5,
+        "overhead": 0.1,
+        "sse_card_p50_s": 0.07,
+        "sse_direct_card_p50_s": 0.05,
+        "sse_card_overhead": 0.4,
+        "sse_ttft_p50_s": 1.53,
+        "sse_direct_ttft_p50_s": 1.48,
+        "sse_overhead": 0.02,
         "first_request_card_s": 0.9,
         "first_request_token_s": 2.5,
         "cold_start_s": 20.0,
@@ -64,3 +65,19 @@ def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scen
     assert "(app over HTTP/SSE vs coach) | 1.53 | 1.48 | x1.02 (+0.050 s) |" in table
     assert "(app through gradio_client vs coach) | 1.65 | 1.5 | x1.10 (+0.150 s) |" in table
     assert "| first request after start: card / first word s | 0.9 / 2.5 | | |" in table
+
+
+def test_measuring_one_group_keeps_the_others_from_the_earlier_run(fake_settings, tmp_path):
+    import json
+
+    from assistant.bench import run_bench
+
+    earlier = {**RESULTS, "quality": {"verdict_dev": {"accuracy": 0.1}}}
+    (tmp_path / "bench.json").write_text(json.dumps(earlier))
+    results = run_bench(fake_settings, True, tmp_path, lambda line: None, only=["quality"])
+    written = json.loads((tmp_path / "bench.json").read_text())
+    assert written == results
+    assert written["ingest"] == RESULTS["ingest"] and written["generation"] == RESULTS["generation"]
+    assert written["quality"]["verdict_dev"]["accuracy"] != 0.1, "quality was measured again"
+    assert written["remeasured"] == ["quality"]
+    assert "| tokens/s | 45 | 50 | x0.90 |" in (tmp_path / "bench.md").read_text()
