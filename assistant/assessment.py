@@ -67,6 +67,10 @@ class Assessor:
     def __init__(self, model: ProbabilityModel | None = None) -> None:
         self.model = model
 
+    def warm_up(self) -> None:
+        """Load the model and build its trace now, not on the first user's request."""
+        self.assess("warm up")
+
     def assess(self, scenario: str) -> Assessment:
         """The verdict, its confidence and the signals behind it."""
         signals = detect_signals(scenario)

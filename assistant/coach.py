@@ -181,8 +181,7 @@ class Coach:
         shared start of the prompt into the model's cache. Errors are left for requests."""
         try:
             self.retriever.search("warm up")
-            # Only the local part: a remote assessor would cost a paid call per start.
-            getattr(self.assessor, "local", self.assessor).assess("warm up")
+            self.assessor.warm_up()
             prefill = getattr(self.chat_model, "warm_up", None)
             if prefill is not None:
                 prefill(system_prompt(None, self.canary))

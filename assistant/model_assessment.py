@@ -55,6 +55,10 @@ class ModelAssessor:
         self.local = local
         self.name = name
 
+    def warm_up(self) -> None:
+        """Warm the local assessor only: asking the remote model would cost a call per start."""
+        self.local.warm_up()
+
     def assess(self, scenario: str) -> Assessment:
         """The model's verdict, with lower confidence and a note when the two disagree."""
         local = self.local.assess(scenario)
