@@ -174,17 +174,28 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
     return results
 
 
-def _stream_advice(coach: Any, scenario: str) -> tuple[float | None, float, str]:
-    """Time to the first generated token, total time, and the text the model streamed."""
+def _composed_plan(coach: Any, scenario: str) -> tuple[Any, float]:
+    """The composed plan and the seconds to it (no generation runs: the generator is closed
+    after the composed answer, which comes first)."""
     started = time.perf_counter()
-    first, streamed = None, ""
-    for reply in coach.stream_chat(scenario):
-        if reply.done:
-            break  # the final reply may swap the model's text for grounded text
-        if reply.text and first is None:
+    replies = coach.stream_chat(scenario)
+    try:
+        first = next(replies)
+    finally:
+        replies.close()
+    return first.plan, time.perf_counter() - started
+
+
+def _stream_model(chat_model: Any, messages: list[Any]) -> tuple[float | None, float, str]:
+    """Time to the first token, total time and the text, through the app's chat model."""
+    started = time.perf_counter()
+    first, text = None, ""
+    for chunk in chat_model.stream(messages):
+        piece = chunk.content if isinstance(chunk.content, str) else ""
+        if piece and first is None:
             first = time.perf_counter() - started
-        streamed = reply.text
-    return first, time.perf_counter() - started, streamed
+        text += piece
+    return first, time.perf_counter() - started, text
 
 
 def _raw_stream(
@@ -206,28 +217,26 @@ def _raw_stream(
 
 
 def bench_generation(settings: Settings, log: Callable[[str], None], runs: int = 6) -> dict:
-    """`advise` against llama.cpp alone on the same prompts, cold and with the prefix cached.
+    """The gated rewording through the app's chat model against llama.cpp alone on the same
+    prompts, cold and with the prefix cached; and the time to the composed answer.
 
     Cold: the KV cache is emptied first, so the whole prompt is read. Warm: the previous
     request was a different scenario, so only the shared system prompt is reused; that is
     what a running app sees. Every run uses a scenario of its own.
     """
     from assistant.assessment import load_bank
-    from assistant.coach import verdict_theme
-    from assistant.prompts import build_messages
+    from assistant.prompts import rewrite_messages
     from assistant.wiring import build_coach
 
     coach = build_coach(settings)
+    coach.warm_up()
     llama = coach.chat_model.model()  # type: ignore[attr-defined] # the same loaded llama.cpp
     scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][: runs + 1]
     coach.advise(scenarios[0])  # warm: model load, first KV allocation
 
-    def raw_messages(scenario: str) -> list[dict[str, str]]:
-        verdict = coach.assessor.assess(scenario).verdict
-        query = f"{scenario}\n{verdict_theme(verdict)}"
-        passages = coach._relevant(coach.retriever.search(query))
-        messages = build_messages(scenario, passages, (), verdict)
-        return coach.chat_model._as_dicts(messages)  # type: ignore[no-any-return,attr-defined]
+    def messages_for(scenario: str) -> tuple[list[Any], float]:
+        plan, composed_s = _composed_plan(coach, scenario)
+        return rewrite_messages(scenario, plan.as_brief()), composed_s
 
     cold: list[float] = []
     raw_cold: list[float] = []
@@ -236,13 +245,16 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     rates: list[float] = []
     raw_rates: list[float] = []
     prompt_tokens: list[int] = []
+    composed: list[float] = []
     for index, scenario in enumerate(scenarios[1:], start=1):
-        messages = raw_messages(scenario)
-        prompt_tokens.append(len(llama.tokenize(json.dumps(messages).encode())))
+        messages, composed_s = messages_for(scenario)
+        composed.append(composed_s)
+        as_dicts = coach.chat_model._as_dicts(messages)  # type: ignore[attr-defined]
+        prompt_tokens.append(len(llama.tokenize(json.dumps(as_dicts).encode())))
         is_cold = index % 2 == 1
         if is_cold:
             llama.reset()
-        first, total, text = _stream_advice(coach, scenario)
+        first, total, text = _stream_model(coach.chat_model, messages)
         tokens = len(llama.tokenize(text.encode(), add_bos=False))
         (cold if is_cold else warm).append(first or total)
         rates.append(tokens / max(total - (first or 0), 1e-6))
@@ -250,11 +262,14 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
         if is_cold:
             llama.reset()
         else:
-            _raw_stream(llama, raw_messages(scenarios[index - 1]), settings)
-        raw_first, raw_total, pieces = _raw_stream(llama, messages, settings)
+            previous, _ = messages_for(scenarios[index - 1])
+            _raw_stream(llama, coach.chat_model._as_dicts(previous), settings)  # type: ignore[attr-defined]
+        raw_first, raw_total, pieces = _raw_stream(llama, as_dicts, settings)
         (raw_cold if is_cold else raw_warm).append(raw_first or raw_total)
         raw_rates.append(pieces / max(raw_total - (raw_first or 0), 1e-6))
     result = {
+        "composed_answer_p50_s": round(statistics.median(composed), 3),
+        "composed_answer_p95_s": round(_pct(composed, 0.95), 3),
         "ttft_s": round(statistics.median(cold), 3),
         "raw_ttft_s": round(statistics.median(raw_cold), 3),
         "warm_ttft_s": round(statistics.median(warm), 3),
@@ -269,7 +284,7 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
 
 
 def _sse_times(http: Any, base: str, fn_index: int, scenario: str) -> tuple[float, float]:
-    """Seconds to the verdict card and to the next update, over Gradio's own HTTP protocol
+    """Seconds to the composed answer and to the next update, over Gradio's own HTTP protocol
     (join the queue, then read the event stream), as the page's JavaScript client does.
 
     `http` is an open httpx.Client, as a browser keeps its connection: creating one builds
@@ -295,7 +310,7 @@ def _sse_times(http: Any, base: str, fn_index: int, scenario: str) -> tuple[floa
                 break
             if message.get("msg") != "process_generating":
                 continue
-            if card is None and "Verdict" in line:
+            if card is None and "What to do now" in line:
                 card = time.perf_counter() - begun
             elif card is not None and token is None:
                 token = time.perf_counter() - begun
@@ -304,25 +319,23 @@ def _sse_times(http: Any, base: str, fn_index: int, scenario: str) -> tuple[floa
 
 
 def _card_then_text(coach: Any, scenario: str) -> bool:
-    """Whether the coach answers with a verdict card and then generates (no generation is
-    run: the card comes before the model is called)."""
+    """Whether the coach answers with a composed answer and then rewords it (no generation
+    is run: the composed answer comes before the model is called)."""
     replies = coach.stream_chat(scenario)
     try:
         first = next(replies)
     finally:
         replies.close()
-    return first.assessment is not None and not first.done
+    return first.plan is not None and first.assessment is not None and not first.done
 
 
 def _direct_times(coach: Any, scenario: str) -> tuple[float, float]:
-    """Seconds to the verdict card and to the first generated word, calling the coach."""
+    """Seconds to the composed answer and to the final one (after the gated rewording)."""
     begun = time.perf_counter()
     card = None
     for reply in coach.stream_chat(scenario):
-        if card is None and reply.assessment is not None:
+        if card is None and reply.plan is not None and reply.text:
             card = time.perf_counter() - begun
-        if card is not None and (reply.text or reply.done):
-            break
     return card or 0.0, time.perf_counter() - begun
 
 
@@ -374,7 +387,7 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
             client = Client(f"http://127.0.0.1:{port}/", verbose=False, ssl_verify=False)
 
             def ttft(scenario: str) -> tuple[float, float]:
-                """Seconds to the verdict card, and to the first generated word after it."""
+                """Seconds to the composed answer, and to the final answer after it."""
                 begun = time.perf_counter()
                 job = client.submit(scenario, [], api_name="/respond")
                 card = token = None
@@ -382,7 +395,7 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
                 while not job.done() or token is None:
                     outputs = job.outputs()
                     text = str(outputs[-1][0][-1]["content"]) if outputs else ""
-                    if card is None and "Verdict" in text:
+                    if card is None and "What to do now" in text:
                         card, card_text = time.perf_counter() - begun, text
                     elif card is not None and token is None and text != card_text:
                         token = time.perf_counter() - begun
@@ -441,8 +454,8 @@ def bench_app(settings: Settings, requests: int, log: Callable[[str], None]) -> 
     direct_card, direct_token = [c for c, _ in direct], [t for _, t in direct]
     sse_card, sse_token = [c for c, _ in sse], [t for _, t in sse]
     other_card, other_token = [c for c, _ in sse_direct], [t for _, t in sse_direct]
-    # "First token" is the first generated word, as in the generation figures; the verdict
-    # card, which needs no model, comes before it and has figures of its own.
+    # "card" is the whole composed answer (verdict, why, moves, what to say, sources), which
+    # needs no model; "ttft" is the final answer, after the gated rewording.
     result = {
         "ttft_p50_s": round(statistics.median(app_token), 3),
         "ttft_p95_s": round(_pct(app_token, 0.95), 3),
@@ -567,38 +580,44 @@ def summary_table(results: dict) -> str:
         )
     gen = results.get("generation") or {}
     for label, key in (
-        ("first token s, cold (advise vs llama.cpp)", "ttft_s"),
-        ("first token s, warm", "warm_ttft_s"),
+        ("rewording first token s, cold (app's chat model vs llama.cpp)", "ttft_s"),
+        ("rewording first token s, warm", "warm_ttft_s"),
         ("tokens/s", "tokens_per_s"),
     ):
         if key in gen:
             ours, raw = gen[key], gen[f"raw_{key}"]
             row(label, ours, raw, f"x{ours / raw:.2f}")
+    if "composed_answer_p50_s" in gen:
+        rows.append(
+            f"| full composed answer s, p50 / p95 (coach, no model) | "
+            f"{gen['composed_answer_p50_s']:g} / {gen['composed_answer_p95_s']:g} | | |"
+        )
     app = results.get("app")
     if app:
         # Overheads are medians of per-request ratios, each app request paired with a direct
         # call on the same scenario; the p50 columns are shown beside them for scale.
         for label, ours, raw, ratio in (
             (
-                "verdict card s, p50 (app through gradio_client vs coach)",
+                "full composed answer s, p50 (app through gradio_client vs coach)",
                 "card_p50_s",
                 "direct_card_p50_s",
                 "card_overhead",
             ),
             (
-                "verdict card s, p50 (app over HTTP/SSE, as the page reads it, vs coach)",
+                "full composed answer s, p50 (app over HTTP/SSE, as the page reads it, vs coach)",
                 "sse_card_p50_s",
                 "sse_direct_card_p50_s",
                 "sse_card_overhead",
             ),
             (
-                "first generated word s, p50 (app through gradio_client vs coach)",
+                "final answer after the gated rewording s, p50 "
+                "(app through gradio_client vs coach)",
                 "ttft_p50_s",
                 "direct_ttft_p50_s",
                 "overhead",
             ),
             (
-                "first generated word s, p50 (app over HTTP/SSE vs coach)",
+                "final answer after the gated rewording s, p50 (app over HTTP/SSE vs coach)",
                 "sse_ttft_p50_s",
                 "sse_direct_ttft_p50_s",
                 "sse_overhead",
@@ -609,7 +628,7 @@ def summary_table(results: dict) -> str:
                 row(label, app[ours], app[raw], f"x{1 + app[ratio]:.2f} ({gap:+.3f} s)")
         if "first_request_card_s" in app:
             rows.append(
-                f"| first request after start: card / first word s | "
+                f"| first request after start: composed / final answer s | "
                 f"{app['first_request_card_s']:g} / {app['first_request_token_s']:g} | | |"
             )
         rows.append(

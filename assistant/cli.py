@@ -58,21 +58,17 @@ def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.wiring import build_coach
 
     advice = build_coach(settings).advise(_read_text(args.scenario))
+    if advice.generation.startswith("failed: "):
+        print(f"warning: {advice.generation.removeprefix('failed: ')}", file=sys.stderr)
     if args.json:
         _print_json(advice.as_dict())
         return 0
-    print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})")
-    print(advice.summary)
-    for s in advice.signals:
-        print(f"  - {s['name']} -> {s['direction']}: {s['evidence']}")
-    print(f"\n{advice.advice}\n")
-    if advice.clarifying_question:
-        print(f"Question: {advice.clarifying_question}\n")
-    print("Next steps:")
-    for step in advice.next_steps:
-        print(f"  * {step}")
+    print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})\n")
+    print(advice.advice)
+    if advice.citations:
+        print("\nSources:")
     for c in advice.citations:
-        print(f'Source: {c.title} [{c.chunk_id}]: "{c.quote}"')
+        print(f'  - {c.title}: "{c.quote}"')
     return 0
 
 
@@ -94,10 +90,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     assessor = build_assessor(settings)
     result = evaluate(rows, lambda s: assessor.assess(s).verdict)
+    if args.quality:
+        from assistant.answer_quality import answer_quality
+        from assistant.wiring import build_coach
+
+        coach = build_coach(settings, assessor=assessor)
+        coach.warm_up()
+        result["quality"] = answer_quality(rows, coach)
     if args.report:
         from assistant.backends import make_chat_model
 
-        results: dict[str, Any] = {"coach": result}
+        results: dict[str, Any] = {"coach": result}  # carries "quality" when measured
         results["majority_class"] = evaluate(rows, majority_predictor(rows))
         results["signals_only"] = evaluate(rows, lambda s: Assessor(None).assess(s).verdict)
         if args.chat_baseline:
@@ -115,6 +118,44 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
         for truth, row in result["confusion"].items():
             print(f"  {truth:>9}: {row}")
+        for key, value in result.get("quality", {}).items():
+            print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_eval_gate(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.gate import QualityGate
+    from assistant.gate_eval import calibrate, describe, gate_scores, load_labelled
+
+    rows = load_labelled(Path(args.file))
+    if not rows:
+        raise AssistantError(
+            f"No labelled generations in {args.file}.",
+            "Each line needs `text`, `support`, `verdict` and `label` (good or bad).",
+        )
+    calibration = [r for r in rows if r.get("split") == "calibration"]
+    held_out = [r for r in rows if r.get("split") != "calibration"]
+    gate = QualityGate()
+    result: dict[str, Any] = {
+        "thresholds": describe(gate.thresholds),
+        "calibration": gate_scores(calibration, gate) if calibration else None,
+        "held_out": gate_scores(held_out, gate),
+        "all": gate_scores(rows, gate),
+    }
+    if args.calibrate:
+        result["calibrated_on_calibration_split"] = describe(calibrate(calibration or rows))
+    if args.json:
+        _print_json(result)
+    else:
+        for name in ("calibration", "held_out", "all"):
+            r = result[name]
+            if r:
+                print(
+                    f"{name}: n={r['n']} precision={r['precision']} recall={r['recall']} "
+                    f"(passed {r['passed_good']} good, {r['passed_bad']} bad)"
+                )
+        if args.calibrate:
+            print(f"calibrated limits: {result['calibrated_on_calibration_split']}")
     return 0
 
 
@@ -147,22 +188,27 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import BANK_PATH
-    from assistant.backends import default_gguf_path
+    from assistant.backends import default_gguf_path, make_embeddings
     from assistant.quantize import prepare_fast_gguf
     from assistant.verdict_model import VerdictModel, model_key
+    from assistant.wiring import build_assessor, build_composer
 
     fast = prepare_fast_gguf(settings.cache_dir, default_gguf_path())
     print(f"chat model ready: {fast}")
     folder = settings.cache_dir / f"verdict-{model_key(BANK_PATH)}"
     if (folder / "head.pt").exists():
         print(f"verdict model is up to date: {folder}")
-        return 0
-    print(
-        "training the verdict model on the scenario bank (about 5 minutes on 2 cores)...",
-        flush=True,
-    )
-    VerdictModel.load_or_train(BANK_PATH, settings.cache_dir)
-    print(f"verdict model saved: {folder}")
+    else:
+        print(
+            "training the verdict model on the scenario bank (about 5 minutes on 2 cores)...",
+            flush=True,
+        )
+        VerdictModel.load_or_train(BANK_PATH, settings.cache_dir)
+        print(f"verdict model saved: {folder}")
+    print("embedding the coaching playbook (cached; about 30 s the first time)...", flush=True)
+    composer = build_composer(settings, make_embeddings(settings), build_assessor(settings))
+    composer.warm_up()
+    print(f"playbook ready: {len(composer.moves)} moves")
     return 0
 
 
@@ -217,8 +263,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="in the report, also score the chat model alone",
     )
+    p.add_argument(
+        "--quality",
+        action="store_true",
+        help="also run the whole coach on each scenario and measure the answers people read "
+        "(degenerate rate, specificity, distinct next steps, clean citations, time); needs an "
+        "ingested store",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("eval-gate", help="precision and recall of the quality gate")
+    p.add_argument(
+        "file", help="labelled generations (JSONL), e.g. eval/generations/labelled.jsonl"
+    )
+    p.add_argument(
+        "--calibrate", action="store_true", help="also search limits on the calibration split"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_gate)
 
     p = sub.add_parser("prep", help="prepare for a hard meeting: verdict and plan")
     p.add_argument("--meeting", help="what the meeting is (or JSON on stdin)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -13,8 +13,11 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant.assessment import Assessment, Assessor
 from assistant.backends import describe_failure
+from assistant.composer import Composer, Plan
 from assistant.errors import AssistantError, InputTooLargeError
-from assistant.prompts import VERDICT_PHRASES, build_messages, system_prompt
+from assistant.gate import GateResult, QualityGate
+from assistant.prompts import rewrite_messages, rewrite_prompt_lines, system_prompt
+from assistant.quality import trim_quote
 from assistant.retrieval import Passage, Retriever, standalone_query
 
 log = logging.getLogger(__name__)
@@ -62,29 +65,11 @@ def verdict_theme(verdict: str) -> str:
     return _VERDICT_THEME[verdict]
 
 
-_NEXT_STEPS = {
-    "step_in": [
-        "Say out loud that you are taking the lead for now, and why, so nobody has to guess.",
-        "Deal with the immediate risk first: stop the harm, then gather the facts.",
-        "Narrate your reasoning as you act, so the owner learns from the intervention.",
-        "Agree when and how you will hand control back to the owner.",
-        "Debrief within a few days: what happened, what each of you would do next time.",
-    ],
-    "step_back": [
-        "Tell the owner plainly that the decision is theirs, and what support you can offer.",
-        "Agree the outcome and the limits (budget, deadline, non-negotiables) up front.",
-        "Ask coaching questions instead of giving answers when they bring it to you.",
-        "Set one check-in point, and otherwise stay out of the detail.",
-        "Afterwards, credit them publicly and review privately what they learned.",
-    ],
-    "balanced": [
-        "Prepare together: walk through the plan and the likely objections before it happens.",
-        "Agree tripwires in advance: the specific situations in which you will step in.",
-        "Be present but quiet; agree a private signal for when they want you to join.",
-        "Let them open, lead and close; back them up rather than take over.",
-        "Debrief straight after: what went well, and what they want to handle alone next time.",
-    ],
-}
+_OFF_TOPIC_STEPS = [
+    "Describe one situation with your team: who owns the work and what they are doing.",
+    "Say what is at stake and whether it could be undone.",
+    "Say how experienced the person is and whether they have asked for help.",
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +97,11 @@ class Advice:
     clarifying_question: str | None = None
     covered: bool = True
     notes: list[str] = field(default_factory=list)
+    say: str = ""
+    watch_for: list[str] = field(default_factory=list)
+    moves: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+    generation: str = "off"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -128,6 +118,10 @@ class Reply:
     covered: bool = True
     done: bool = False
     basis: Assessment | None = None
+    plan: Plan | None = None
+    gate: GateResult | None = None
+    passages: list[Passage] = field(default_factory=list)
+    error: str | None = None
 
 
 def _words(text: str) -> set[str]:
@@ -135,19 +129,33 @@ def _words(text: str) -> set[str]:
 
 
 def best_quote(chunk_text: str, focus: str, max_len: int = 300) -> str:
-    """The sentence of a chunk that best matches `focus`, sliced verbatim from the chunk."""
+    """The sentence of a chunk that best matches `focus`, sliced verbatim from the chunk.
+
+    Sentences carrying Markdown emphasis, code, tables or playbook slots are skipped, and
+    leading bullets, quote marks and field labels are sliced off, so the quote reads clean.
+    """
     focus_words = _words(focus)
     best, best_score = "", -1.0
     for match in _SENTENCE.finditer(chunk_text):
-        sentence = match.group(0).strip()
-        if len(sentence) < 25 or sentence.startswith("#"):
+        if match.group(0).lstrip().startswith("#"):
+            continue  # a heading is not a sentence
+        line_start = chunk_text.rfind("\n", 0, match.start()) + 1
+        if chunk_text.startswith(("*Examples:*", "*Applies when:*"), line_start):
+            continue  # a playbook's made-up examples and labels are not a source to quote
+        start, end = trim_quote(match.group(0))
+        sentence = match.group(0)[start:end].strip()
+        if len(sentence) < 25 or any(ch in sentence for ch in "*{}`|#<>"):
+            continue
+        if not (sentence[:1].isupper() or sentence[:1].isdigit()):
+            continue
+        if sentence.count('"') % 2 or sentence.count("“") != sentence.count("”"):
             continue
         score = len(_words(sentence) & focus_words) + min(len(sentence), 200) / 1000
         if score > best_score:
             best, best_score = sentence, score
-    if not best:
-        best = chunk_text.strip()
-    return best[:max_len].rstrip()
+    if len(best) > max_len:
+        best = best[:max_len].rsplit(" ", 1)[0]
+    return best
 
 
 class Coach:
@@ -159,6 +167,8 @@ class Coach:
         chat_model: BaseChatModel,
         assessor: Assessor,
         backend: dict[str, str],
+        composer: Composer,
+        gate: QualityGate | None = None,
         min_relevance: float = 0.2,
         max_message_chars: int = 4000,
         canary: str = "",
@@ -169,6 +179,8 @@ class Coach:
         self.chat_model = chat_model
         self.assessor = assessor
         self.backend = backend
+        self.composer = composer
+        self.gate = gate  # None: no generation at all, the composed answer is final
         self.min_relevance = min_relevance
         self.max_message_chars = max_message_chars
         self.canary = canary
@@ -182,6 +194,7 @@ class Coach:
         try:
             self.retriever.search("warm up")
             self.assessor.warm_up()
+            self.composer.warm_up()
             prefill = getattr(self.chat_model, "warm_up", None)
             if prefill is not None:
                 prefill(system_prompt(None, self.canary))
@@ -205,10 +218,14 @@ class Coach:
 
     def citations(self, passages: Sequence[Passage], focus: str, limit: int = 3) -> list[Citation]:
         """Verbatim quotes from the passages that support the answer."""
-        return [
-            Citation(p.chunk_id, p.source, p.title, best_quote(p.text, focus))
-            for p in passages[:limit]
-        ]
+        found = []
+        for p in passages:
+            quote = best_quote(p.text, focus)
+            if quote:
+                found.append(Citation(p.chunk_id, p.source, p.title, quote))
+            if len(found) == limit:
+                break
+        return found
 
     def _relevant(self, passages: list[Passage]) -> list[Passage]:
         return [p for p in passages if p.score >= self.min_relevance]
@@ -246,41 +263,15 @@ class Coach:
         return any(canary[i : i + size] in text for i in range(len(canary) - size + 1))
 
     @staticmethod
-    def usable(text: str, verdict: str | None) -> bool:
-        """Whether generated text is on-topic and does not argue against the verdict."""
-        clean = text.strip()
-        if len(clean) < 40 or not _PEOPLE.search(clean) and len(_words(clean)) < 12:
-            return False
-        lower = clean.lower()
-        if verdict == "step_in" and re.search(r"\b(should|must|need to) step back\b", lower):
-            return "step in" in lower
-        if verdict == "step_back" and re.search(r"\b(should|must|need to) step in\b", lower):
-            return "step back" in lower
-        return True
-
-    @staticmethod
-    def grounded_text(assessment: Assessment | None, citations: Sequence[Citation]) -> str:
-        """Advice assembled from the verdict and verbatim passages, used when generation fails."""
-        parts = []
-        if assessment:
-            drivers = [s for s in assessment.signals if s.direction == assessment.verdict][:2]
-            why = "; ".join(f'"{s.evidence}"' for s in drivers)
-            parts.append(
-                f"My advice: {VERDICT_PHRASES[assessment.verdict]}."
-                + (f" What drove this: {why}." if why else "")
-            )
-        for c in citations[:2]:
-            parts.append(f'From "{c.title}": {c.quote}')
-        return "\n\n".join(parts)
-
-    @staticmethod
     def is_situation(text: str, assessment: Assessment) -> bool:
         """Whether a message describes a situation that deserves a verdict."""
         first_person = re.search(r"\b(i|i'm|i've|my|our|we)\b", text, re.I)
         asks = re.search(r"\b(should|shall|do|must|can)\s+(i|we)\b", text, re.I)
+        general_question = text.strip().lower().startswith(("how ", "what ", "why ", "when "))
         return (
             bool(assessment.signals)
             or bool(first_person and _ROLE.search(text))
+            or bool(len(text.split()) >= 12 and not general_question)
             or bool(asks and _PEOPLE.search(text))
             or len(_SITUATION.findall(text)) >= 2
         )
@@ -295,10 +286,30 @@ class Coach:
             or len(_SITUATION.findall(text)) >= 2
         )
 
+    def _rewrite(
+        self, situation: str, plan: Plan, passages: Sequence[Passage], shown: Reply
+    ) -> Generator[Reply, None, GateResult]:
+        """Let the chat model put the plan in its own words; the gate decides if anyone sees
+        it. Nothing generated is shown while it runs: the composed answer is repeated with
+        each chunk, so a cancelled request stops the model at once."""
+        assert self.gate is not None
+        text = ""
+        for delta in self._generate(rewrite_messages(situation, plan.as_brief(), self.canary)):
+            text += delta
+            if self._leaks(text):
+                return GateResult(False, ["revealed internal text"], {}, "")
+            yield shown
+        support = "\n".join([situation, plan.as_markdown(), *(p.text for p in passages)])
+        result = self.gate.check(text, support, plan.verdict, rewrite_prompt_lines())
+        if result.passed:
+            plan.coach_note = " ".join(text.split())
+        return result
+
     # -- public API -----------------------------------------------------------------
 
     def stream_chat(self, message: str, history: Sequence[dict[str, Any]] = ()) -> Iterator[Reply]:
-        """Stream an answer; the last Reply carries the assessment and citations."""
+        """Stream an answer: the composed answer at once, then the final one (with a
+        generated note only if it passed the gate); the last Reply carries everything."""
         message = self.check_input(message)
         query = standalone_query(message, history)
         assessment = self.assessor.assess(query)
@@ -312,62 +323,77 @@ class Coach:
             )
             return
         situational = self.is_situation(query, assessment)
-        verdict = assessment.verdict if situational else None
         shown = assessment if situational else None
+        verdict = shown.verdict if shown else None
         search_query = f"{query}\n{_VERDICT_THEME[verdict]}" if verdict else query
         passages = self._relevant(self.retriever.search(search_query))
+        plan = self.composer.compose(query, shown)
         if not passages:
             note = "The library does not cover this question, so I can't give you a sourced answer."
-            if shown:
-                note += " " + self.grounded_text(shown, [])
-            yield Reply(note, shown, [], covered=False, done=True, basis=assessment)
+            text = f"{note}\n\n{plan.as_markdown()}" if shown else note
+            yield Reply(text, shown, [], covered=False, done=True, basis=assessment, plan=plan)
             return
-        messages = build_messages(
-            message if query == message else query, passages, history, verdict, self.canary
+        citations = self.citations(passages, f"{query} {plan.as_brief()}")
+        composed = Reply(
+            plan.as_markdown(), shown, citations, basis=assessment, plan=plan, passages=passages
         )
-        if shown:
-            # The verdict card needs no model: show it while the model reads the prompt.
-            yield Reply("", shown)
-        text = ""
-        # The last len(canary)-1 characters are held back while streaming, so a secret
-        # arriving split across tokens is never shown, even in part.
-        hold = max(len(self.canary) - 1, 0)
-        leaked = False
-        for delta in self._generate(messages):
-            text += delta
-            if self._leaks(text):
-                leaked = True
-                break
-            shown_text = text[: len(text) - hold] if hold else text
-            if shown_text:
-                yield Reply(shown_text, shown)
-        citations = self.citations(passages, f"{query} {text}")
-        if leaked or not self.usable(text, verdict):
-            text = self.grounded_text(shown, citations)
-        yield Reply(text, shown, citations, covered=True, done=True, basis=assessment)
+        yield composed
+        text = plan.as_markdown()
+        gate = None
+        error = None
+        if self.gate is not None:
+            try:
+                gate = yield from self._rewrite(query, plan, passages, composed)
+                text = plan.as_markdown()
+            except AssistantError as exc:
+                # The composed answer is whole without the model: a failing endpoint costs
+                # the rewording, not the answer.
+                error = exc.user_message()
+                gate = GateResult(False, [error], {}, "")
+                text += f"\n\n⚠️ {exc.user_message()} This answer was composed without it."
+        yield Reply(
+            text,
+            shown,
+            citations,
+            done=True,
+            basis=assessment,
+            plan=plan,
+            gate=gate,
+            passages=passages,
+            error=error,
+        )
 
     def advise(self, scenario: str, history: Sequence[dict[str, Any]] = ()) -> Advice:
         """The full advice object for one scenario."""
         final = Reply("")
         for reply in self.stream_chat(scenario, history):
             final = reply
-        query = standalone_query(self.check_input(scenario), history)
-        assessment = final.basis or final.assessment or self.assessor.assess(query)
-        if not self.is_about_leading(query, assessment):
-            assessment = Assessment(
-                "balanced", 0.0, [], {}, None, ["Not about leading people: no verdict given."]
-            )
-        verdict = assessment.verdict
-        driver_evidence = [s.evidence for s in assessment.signals if s.direction == verdict][:2]
-        summary = f"{VERDICT_PHRASES[verdict].capitalize()}" + (
-            f": {'; '.join(driver_evidence)}." if driver_evidence else "."
+        assessment = final.basis or Assessment(
+            "balanced", 0.0, [], {}, None, ["Not about leading people: no verdict given."]
         )
-        if not final.covered:
+        plan = final.plan
+        verdict = assessment.verdict
+        notes = list(assessment.notes)
+        generation = "off"
+        if final.error:
+            generation = f"failed: {final.error}"
+        elif final.gate is not None:
+            generation = "shown" if final.gate.passed else "withheld"
+            if not final.gate.passed:
+                notes.append(
+                    "The chat model's rewording was withheld by the quality gate: "
+                    + ", ".join(final.gate.reasons)
+                    + "."
+                )
+        if plan is None:
+            summary, steps = final.text, list(_OFF_TOPIC_STEPS)
+        else:
+            summary = plan.headline
+            steps = plan.next_steps[:5]
+            if assessment.clarifying_question:
+                steps = [f"Answer this first: {assessment.clarifying_question}", *steps][:5]
+        if not final.covered and plan is not None:
             summary += " (The library does not cover this directly.)"
-        steps = list(_NEXT_STEPS[verdict][:4])
-        if assessment.clarifying_question:
-            steps.insert(0, f"Answer this first: {assessment.clarifying_question}")
-            steps = steps[:5]
         return Advice(
             verdict=verdict,
             confidence=assessment.confidence,
@@ -379,5 +405,10 @@ class Coach:
             backend=dict(self.backend),
             clarifying_question=assessment.clarifying_question,
             covered=final.covered,
-            notes=list(assessment.notes),
+            notes=notes,
+            say=plan.say if plan else "",
+            watch_for=list(plan.watch) if plan else [],
+            moves=[m.id for m in plan.moves] if plan else [],
+            why=list(plan.why) if plan else [],
+            generation=generation,
         )

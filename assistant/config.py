@@ -42,6 +42,16 @@ class Settings(BaseModel):
         Path("knowledge"),
         description="ASSISTANT_KNOWLEDGE_DIR: default folder for `assistant ingest`, `make run`.",
     )
+    playbook_dir: Path = Field(
+        Path(__file__).resolve().parents[1] / "knowledge" / "playbook",
+        description="ASSISTANT_PLAYBOOK_DIR: folder of coaching moves the composed answers "
+        "are written from.",
+    )
+    generation: Literal["gated", "off"] = Field(
+        "gated",
+        description="ASSISTANT_GENERATION: gated (the chat model rewords the composed plan and "
+        "is shown only if its text passes the quality gate) or off (composed answer only).",
+    )
     collection: str = Field(
         "leadership", description="ASSISTANT_COLLECTION: Chroma collection name."
     )
@@ -191,6 +201,8 @@ _ENV = {
     "ASSISTANT_VERDICT_BACKEND": "verdict_backend",
     "ASSISTANT_MODEL_ASSESSMENT": "model_assessment",
     "ASSISTANT_COLLECTION": "collection",
+    "ASSISTANT_PLAYBOOK_DIR": "playbook_dir",
+    "ASSISTANT_GENERATION": "generation",
     "ASSISTANT_CHROMA_URL": "chroma_url",
     "ASSISTANT_CHROMA_TOKEN": "chroma_token",
     "ASSISTANT_CHAT_BACKEND": "chat_backend",

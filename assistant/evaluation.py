@@ -143,6 +143,9 @@ def write_report(folder: Path, results: dict[str, Any]) -> Path:
     ]
     for key, s in results.get("signals", {}).items():
         lines.append(f"| {key} | {s['fired']} | {s['agrees_with_label']:.2f} |")
+    if "quality" in main:
+        lines += ["", "## The answers people read", "", "| measure | value |", "| --- | --- |"]
+        lines += [f"| {key} | {value} |" for key, value in main["quality"].items()]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,7 +24,10 @@ class MeetingRequest:
 
     def scenario(self) -> str:
         """The request as one scenario for the coach."""
-        parts = [f"I have a meeting coming up: {self.meeting.strip().rstrip('.')}."]
+        meeting = self.meeting.strip().rstrip(".")
+        if not re.match(r"(the|a|an|my|our|this|next|tomorrow's)\b", meeting, re.I):
+            meeting = f"the {meeting}"  # so the meeting reads as the task: "the quarterly review"
+        parts = [f"I have a meeting coming up: {meeting}."]
         if self.people:
             parts.append(f"Who is involved: {self.people.strip().rstrip('.')}.")
         if self.experience:
@@ -123,7 +127,7 @@ def prepare(coach: Coach, request: MeetingRequest) -> MeetingPlan:
     advice = coach.advise(request.scenario())
     verdict = advice.verdict
     owner = _owner(request)
-    tripwires = list(_TRIPWIRES[verdict])
+    tripwires = list(advice.watch_for[:2]) + list(_TRIPWIRES[verdict][:1])
     if request.worries and verdict != "step_back":
         tripwires.insert(0, f"What you fear happens: {request.worries.strip().rstrip('.')}.")
     questions = list(_QUESTIONS)
@@ -132,7 +136,7 @@ def prepare(coach: Coach, request: MeetingRequest) -> MeetingPlan:
     return MeetingPlan(
         advice=advice,
         role=_ROLE[verdict],
-        opening_line=_OPENING[verdict].format(owner=owner),
+        opening_line=f"“{advice.say}”" if advice.say else _OPENING[verdict].format(owner=owner),
         questions=questions[:5],
         tripwires=tripwires[:4],
         hand_back=_HAND_BACK[verdict].format(owner=owner),
@@ -152,9 +156,7 @@ def to_markdown(plan: MeetingPlan) -> str:
         a.summary,
         "",
         "## Why",
-        *[f'- {s["name"]} → {s["direction"]}: "{s["evidence"]}"' for s in a.signals],
-        "",
-        a.advice,
+        *[f"- {line}" for line in a.why],
         "",
         "## Your role in the room",
         plan.role,
@@ -179,5 +181,5 @@ def to_markdown(plan: MeetingPlan) -> str:
     ]
     if a.citations:
         lines += ["", "## Sources"]
-        lines += [f'- *{c.title}*: "{c.quote}" [{c.chunk_id}]' for c in a.citations]
+        lines += [f"- *{c.title}*: “{c.quote}”" for c in a.citations]
     return "\n".join(lines) + "\n"

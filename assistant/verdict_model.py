@@ -102,6 +102,17 @@ class VerdictModel:
         from assistant.query_encoder import TracedQueryEncoder
 
         self.single = TracedQueryEncoder(self.encoder)  # a chat message is one text
+        self.name = f"verdict-encoder-{folder.name}"
+
+    def embed_query(self, text: str) -> list[float]:
+        """The fine-tuned encoder's unit vector for one text (its space groups situations
+        by what they call for, which the composer uses to match playbook moves)."""
+        return list(self.single.encode(text))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Unit vectors for many texts."""
+        vectors = self.encoder.encode(list(texts), normalize_embeddings=True, batch_size=32)
+        return [list(map(float, v)) for v in vectors]
 
     @classmethod
     def load_or_train(cls, bank: Path, cache_dir: Path) -> VerdictModel:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from assistant.coach import Citation, Coach, Reply
 from assistant.errors import AssistantError
 from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES
+from assistant.retrieval import Passage
 
 __all__ = [
     "EXAMPLES",
@@ -52,35 +54,64 @@ def _safe(text: str) -> str:
 
 
 def verdict_card(reply: Reply) -> str:
-    """Markdown card: verdict, confidence, and the signals with their evidence."""
+    """One line above the answer: the verdict and how sure the coach is."""
     a = reply.assessment
     if a is None:
         return ""
-    lines = [
-        f"> **{_ICONS[a.verdict]} Verdict: {VERDICT_PHRASES[a.verdict]}** "
-        f"(`{a.verdict}`, confidence {a.confidence:.0%})"
-    ]
-    for s in a.signals[:5]:
-        lines.append(f"> - *{s.name}* → {s.direction}: “{_safe(s.evidence)}”")
-    if a.clarifying_question:
-        lines.append(f"> \n> ❓ {_safe(a.clarifying_question)}")
-    return "\n".join(lines) + "\n\n"
+    return (
+        f"> **{_ICONS[a.verdict]} Verdict: {VERDICT_PHRASES[a.verdict]}** · "
+        f"confidence {a.confidence:.0%}\n\n"
+    )
 
 
-def sources_block(citations: list[Citation]) -> str:
-    """Markdown list of the sources under an answer: title and verbatim quote."""
+_PLAYBOOK_LINE = re.compile(r"^\*(Applies when|Examples):\*.*$", re.M)
+_FIELD_LABEL = re.compile(r"\*(When|Do|Say|Watch for):\*")
+
+
+def _readable(text: str) -> str:
+    """A passage as prose: no playbook labels or examples, slots said plainly."""
+    text = _PLAYBOOK_LINE.sub("", text)
+    text = _FIELD_LABEL.sub(lambda m: m.group(1) + ":", text)
+    text = text.replace("{owner}", "the owner").replace("{task}", "the work")
+    return re.sub(r"^#+\s*", "", text, flags=re.M).replace("**", "")
+
+
+def _context(passage: Passage | None, quote: str, width: int = 700) -> str:
+    """The passage around a quote, for readers who want to see it in place."""
+    if passage is None:
+        return ""
+    text = " ".join(_readable(passage.text).split())
+    at = max(text.find(" ".join(quote.split())), 0)
+    start = max(at - width // 2, 0)
+    excerpt = text[start : start + width]
+    return ("… " if start else "") + excerpt + (" …" if start + width < len(text) else "")
+
+
+def sources_block(citations: list[Citation], passages: Sequence[Passage] = ()) -> str:
+    """The sources under an answer: title and verbatim quote, the passage on demand.
+
+    Chunk ids stay in the API; a person sees titles and words.
+    """
     if not citations:
         return ""
+    by_id = {p.chunk_id: p for p in passages}
     lines = ["\n\n**Sources**"]
     for n, c in enumerate(citations, start=1):
-        lines.append(f"{n}. *{_safe(c.title)}*: “{_safe(c.quote)}” <sub>[{c.chunk_id}]</sub>")
+        lines.append(f"{n}. *{_safe(c.title)}*: “{_safe(c.quote)}”")
+        context = _context(by_id.get(c.chunk_id), c.quote)
+        if context:
+            lines.append(f"   <details><summary>in context</summary>{_safe(context)}</details>")
     return "\n".join(lines)
 
 
 def format_reply(reply: Reply) -> str:
-    """The whole assistant message: card above, answer, sources below."""
+    """The whole assistant message: verdict line, the composed answer, sources below.
+
+    The composed answer is escaped like any other text: Markdown emphasis and lists
+    survive, markup and links do not.
+    """
     body = _safe(reply.text) if reply.text or reply.done else "…"
-    return verdict_card(reply) + body + sources_block(reply.citations)
+    return verdict_card(reply) + body + sources_block(reply.citations, reply.passages)
 
 
 def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, Any]], str]]]:
@@ -153,7 +184,9 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
             elem_id="backends",
         )
         with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(label="Coach", elem_id="chat", height=520)
+            # Not autoscrolled to the bottom: a composed answer is long, and a reader starts
+            # at its verdict, not at its sources.
+            chatbot = gr.Chatbot(label="Coach", elem_id="chat", height="78vh", autoscroll=False)
             with gr.Row():
                 box = gr.Textbox(
                     placeholder="e.g. My new team lead wants to run the client escalation alone…",
@@ -185,7 +218,7 @@ def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
     respond = chat_handler(coach)
 
     with gr.Blocks(title=title, analytics_enabled=False, fill_height=True) as widget:
-        chatbot = gr.Chatbot(label=title, elem_id="widget-chat", height=430)
+        chatbot = gr.Chatbot(label=title, elem_id="widget-chat", height=430, autoscroll=False)
         with gr.Row():
             box = gr.Textbox(
                 placeholder="Describe the situation…",

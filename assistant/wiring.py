@@ -7,12 +7,22 @@ from typing import Any
 from assistant.assessment import BANK_PATH, Assessor
 from assistant.backends import EmbeddingBackend, make_chat_model, make_embeddings
 from assistant.coach import Coach
+from assistant.composer import Composer, NamedEncoder
 from assistant.config import Settings
+from assistant.gate import QualityGate
 from assistant.ingestion import Ingestor
+from assistant.playbook import load_playbook
 from assistant.retrieval import Retriever
 from assistant.store import ChunkStore, open_store
 
-__all__ = ["build_assessor", "build_coach", "build_ingestor", "build_retriever", "build_store"]
+__all__ = [
+    "build_assessor",
+    "build_coach",
+    "build_composer",
+    "build_ingestor",
+    "build_retriever",
+    "build_store",
+]
 
 
 def build_assessor(settings: Settings) -> Assessor:
@@ -67,6 +77,18 @@ def build_retriever(
     return Retriever(store, embedder, settings.top_k)
 
 
+def build_composer(settings: Settings, embedder: EmbeddingBackend, assessor: Any) -> Composer:
+    """The playbook's composer, matching moves with the store's encoder and, when the
+    verdict model is fine-tuned, its encoder too."""
+    encoders: list[Any] = [NamedEncoder(embedder.embeddings, embedder.name)]
+    local = getattr(assessor, "local", assessor)  # a model assessor wraps the local one
+    model = getattr(local, "model", None)
+    if model is not None and hasattr(model, "embed_documents"):
+        encoders.append(NamedEncoder(model, model.name))
+    cache = None if settings.embed_backend == "fake" else settings.cache_dir
+    return Composer(load_playbook(settings.playbook_dir), encoders, cache_dir=cache)
+
+
 def build_coach(settings: Settings, **overrides: Any) -> Coach:
     """A Coach with every collaborator chosen from settings unless passed in overrides."""
     embedder = overrides.get("embedder") or make_embeddings(settings)
@@ -85,11 +107,14 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         from assistant.model_assessment import ModelAssessor
 
         assessor = ModelAssessor(chat_model, assessor, chat_name)
+    composer = overrides.get("composer") or build_composer(settings, embedder, assessor)
     return Coach(
         retriever,
         chat_model,
         assessor,
         backend={"chat": chat_name, "embeddings": embedder.name},
+        composer=composer,
+        gate=QualityGate() if settings.generation == "gated" else None,
         min_relevance=settings.min_relevance,
         max_message_chars=settings.max_message_chars,
         canary=overrides.get("canary", ""),

@@ -10,7 +10,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
-SEED = ROOT.parent / "shared" / "seeds" / "leading-from-behind.txt"
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -62,15 +61,26 @@ def real_chat():
 
 @pytest.fixture(scope="session")
 def real_library(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Path]:
-    """A store holding knowledge/ and the seed article, embedded with the real model."""
+    """A store holding knowledge/ (the project's own texts), embedded with the real model."""
     from assistant.config import load_settings
     from assistant.wiring import build_ingestor
 
     data = tmp_path_factory.mktemp("real-store")
     settings = load_settings({"ASSISTANT_DATA_DIR": str(data)})
-    report = build_ingestor(settings, embedder=real_embedder).run([KNOWLEDGE, SEED])
+    report = build_ingestor(settings, embedder=real_embedder).run([KNOWLEDGE])
     assert not report.failed, report.failed
     yield data
+
+
+@pytest.fixture(scope="session")
+def real_coach(real_library, real_embedder, real_chat):
+    """The embedded default: real embeddings, real verdict model, SmolLM2 behind the gate."""
+    from assistant.config import load_settings
+    from assistant.wiring import build_coach
+
+    settings = load_settings({"ASSISTANT_DATA_DIR": str(real_library)})
+    chat, name = real_chat
+    return build_coach(settings, embedder=real_embedder, chat_model=chat, chat_name=name)
 
 
 @pytest.fixture(scope="session")

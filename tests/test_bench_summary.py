@@ -33,9 +33,12 @@ def test_the_summary_gives_ratios_and_gaps_computed_from_the_figures():
         "| search p95 ms (1000 chunks) | 16 | 3 | +13.0 ms: query embedding p50 9 / p95 12 ms, "
         "own 0.5 ms |" in table
     )
-    assert "| first token s, cold (advise vs llama.cpp) | 1.2 | 1 | x1.20 |" in table
+    assert (
+        "| rewording first token s, cold (app's chat model vs llama.cpp) | 1.2 | 1 | x1.20 |"
+        in table
+    )
     assert "| tokens/s | 45 | 50 | x0.90 |" in table
-    assert "verdict card" not in table, "a group not measured gets no row"
+    assert "full composed answer s, p50 (app" not in table, "a group not measured gets no row"
 
 
 def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scenarios():
@@ -64,7 +67,7 @@ def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scen
     # compared with the direct calls on its own scenarios, by the median of paired ratios.
     assert "(app over HTTP/SSE vs coach) | 1.53 | 1.48 | x1.02 (+0.050 s) |" in table
     assert "(app through gradio_client vs coach) | 1.65 | 1.5 | x1.10 (+0.150 s) |" in table
-    assert "| first request after start: card / first word s | 0.9 / 2.5 | | |" in table
+    assert "| first request after start: composed / final answer s | 0.9 / 2.5 | | |" in table
 
 
 def test_measuring_one_group_keeps_the_others_from_the_earlier_run(fake_settings, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import urllib.error
@@ -56,22 +57,35 @@ def _wait_for_text(locator, text: str, timeout: float = 240) -> list[int]:
     raise AssertionError(f"{text!r} never appeared; last text: {content[-500:]!r}")
 
 
-def test_the_main_page_streams_an_answer_with_a_verdict_card_and_sources(browser, real_app):
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
+def test_the_page_shows_a_composed_answer_a_person_can_read_without_scrolling_the_box(
+    browser, real_app, width, height, name
+):
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(f"{real_app.url}/", wait_until="networkidle")
-    assert "chat `llama.cpp:" in page.locator("#backends").inner_text().replace("\n", " ") or (
-        "llama.cpp" in page.locator("#backends").inner_text()
-    )
+    assert "llama.cpp" in page.locator("#backends").inner_text()
     page.locator("#message textarea").fill(
-        "My experienced designer wants to run the client workshop on her own. Should I step in?"
+        "My experienced designer Lena wants to run the client workshop on her own next week. "
+        "Should I step in?"
     )
     page.locator("#message textarea").press("Enter")
+    _wait_for_text(page.locator("#chat"), "Sources")
     bot = page.locator("#chat .bot").last
-    lengths = _wait_for_text(page.locator("#chat"), "Sources")
-    assert len(set(lengths)) > 2, "the answer should grow as it streams"
     text = bot.inner_text()
-    assert "Verdict:" in text
-    page.screenshot(path=str(SHOTS / "main-page.png"), full_page=True)
+    for part in ("Verdict:", "What to do now", "What to say", "Watch for", "Sources"):
+        assert part in text, part
+    assert "Lena" in text or "workshop" in text, "the answer names the situation"
+    assert not re.search(r"\b[0-9a-f]{16,}\b", text), "no chunk ids on the page"
+    # The source's passage opens on demand.
+    details = bot.locator("details").first
+    assert not details.evaluate("d => d.open")
+    details.locator("summary").click()
+    assert details.evaluate("d => d.open")
+    # The verdict, the why and the moves fit in the chat box: the box is tall enough that a
+    # reader sees the start of the answer and its first move without scrolling inside it.
+    chat_box = page.locator("#chat").bounding_box()
+    assert chat_box and chat_box["height"] >= 0.55 * height
+    page.screenshot(path=str(SHOTS / f"main-page-{name}.png"), full_page=False)
     page.close()
 
 
@@ -90,7 +104,8 @@ def test_the_widget_opens_and_answers_on_an_allowed_host_page(browser, real_app,
     assert "client escalation" in box.input_value(), "data-prompt pre-fills the question"
     box.press("Enter")
     _wait_for_text(frame.locator("#widget-chat"), "Sources")
-    assert "Verdict:" in frame.locator("#widget-chat").inner_text()
+    widget_text = frame.locator("#widget-chat").inner_text()
+    assert "Verdict:" in widget_text and "What to do now" in widget_text
     page.screenshot(path=str(SHOTS / "widget-on-host-page.png"))
     page.get_by_role("button", name="Close Leadership coach").focus()
     page.keyboard.press("Escape")
@@ -203,7 +218,8 @@ def test_script_handlers_js_links_and_remote_images_from_answers_and_documents_n
         page.locator("#chat .bot").last.hover()
         time.sleep(1)
         text = chat.inner_text()
-        assert "<script>" in text, "the payload is shown as text, not dropped silently or run"
+        assert "What to do now" in text, "the composed answer is shown"
+        assert "hover" not in text.split("Sources")[0], "the model's payload is withheld"
         assert page.evaluate("window.__pwned === undefined"), page.evaluate("window.__pwned")
         assert dialogs == []
         assert page.locator("#chat a[href^='javascript']").count() == 0

@@ -147,9 +147,11 @@ def _app_on_an_endless_model(settings, tmp_path):  # type: ignore[no-untyped-def
         thread.join(timeout=30)
 
 
-def _streaming(job, deadline: float) -> None:  # type: ignore[no-untyped-def]
-    while len(job.outputs()) < 3 and time.time() < deadline:
+def _generating(llama, count: int, deadline: float) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the model has been asked for its `count`-th rewording."""
+    while llama.started < count and time.time() < deadline:
         time.sleep(0.1)
+    time.sleep(0.3)  # a few chunks in
 
 
 def test_a_cancelled_request_frees_the_model_for_the_next_user(fake_settings, tmp_path):
@@ -160,14 +162,14 @@ def test_a_cancelled_request_frees_the_model_for_the_next_user(fake_settings, tm
         deadline = time.time() + 60
         client = Client(f"{url}/", verbose=False)
         first = client.submit(SCENARIOS[0], [], api_name="/respond")
-        _streaming(first, deadline)
+        _generating(llama, 1, deadline)
         assert llama.started == 1
         first.cancel()
         assert llama.closed.wait(15), "cancelling must stop the generation and free the model"
 
         llama.closed.clear()
         second = client.submit(SCENARIOS[1], [], api_name="/respond")
-        _streaming(second, deadline)
+        _generating(llama, 2, deadline)
         assert llama.started == 2, "the next user gets the model"
         second.cancel()
         assert llama.closed.wait(15)
@@ -183,7 +185,7 @@ def test_past_the_queue_limit_a_user_is_told_at_once_to_try_again(fake_settings,
         deadline = time.time() + 60
         clients = [Client(f"{url}/", verbose=False) for _ in range(3)]
         running = clients[0].submit(SCENARIOS[0], [], api_name="/respond")
-        _streaming(running, deadline)
+        _generating(llama, 1, deadline)
         waiting = clients[1].submit(SCENARIOS[1], [], api_name="/respond")
         while waiting.status().rank is None and time.time() < deadline:
             time.sleep(0.1)

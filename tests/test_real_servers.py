@@ -159,7 +159,8 @@ def test_chat_streams_and_advise_answers_through_the_llama_cpp_openai_server(sta
         )
     )
     assert len(replies) > 3, "tokens stream from the server"
-    assert replies[-1].done and replies[-1].text
+    assert replies[-1].done and "What to do now" in replies[-1].text
+    assert replies[-1].gate is not None and replies[-1].gate.text, "the server's words were judged"
     advice = json.loads(
         _cli(
             stack,

@@ -1,0 +1,415 @@
+"""The composed answer: verdict sentence, why, moves for this situation, a line to say, tripwires.
+
+No model writes these words: a 135M chat model loops and invents, so the answer a person
+reads is assembled from the assessment, the scenario's own facts and the authored playbook.
+Which moves are chosen depends on the situation (meaning match plus the detected signals),
+not on the verdict alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.assessment import Assessment
+from assistant.facts import ScenarioFacts, read_facts, to_second_person
+from assistant.playbook import Move
+
+__all__ = ["SIGNAL_MEANING", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
+
+# What each signal means, said to the leader; the evidence follows in the scenario's words.
+SIGNAL_MEANING: dict[tuple[str, str], str] = {
+    ("urgency", "step_in"): "Harm or damage is happening now",
+    ("urgency", "step_back"): "There is time to let it run",
+    ("stakes", "step_in"): "The stakes are high and hard to undo",
+    ("stakes", "balanced"): "The moment is new or highly visible",
+    ("stakes", "step_back"): "The stakes are routine or easy to undo",
+    ("competence", "step_back"): "The owner is capable and experienced",
+    ("competence", "step_in"): "The owner does not yet have the experience for this",
+    ("confidence", "balanced"): "The owner is unsure of themselves",
+    ("confidence", "step_back"): "The owner is keen to own it",
+    ("ownership", "step_back"): "It is theirs to decide",
+    ("ownership", "step_in"): "It sits above their authority, or nobody owns it",
+    ("integrity", "step_in"): "A safety, legal, ethical or dignity line is at stake",
+    ("help_request", "step_in"): "They asked for help after really trying",
+    ("help_request", "step_back"): "The problem is being handed up before it has been tried",
+    ("learning", "step_back"): "It is a chance for them to grow",
+    ("learning", "balanced"): "It is a moment to teach alongside them",
+    ("warning_signs", "balanced"): "There are early warning signs, not yet a crisis",
+}
+
+# Situation kinds a signal makes more likely; they add to the meaning match, never replace it.
+_SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("urgency", "step_in"): ("harm_now", "data_incident"),
+    ("stakes", "step_in"): ("irreversible",),
+    ("stakes", "balanced"): ("visible_moment", "meeting_prep"),
+    ("stakes", "step_back"): ("experiment",),
+    ("competence", "step_back"): ("capable_owner",),
+    ("competence", "step_in"): ("first_timer", "expertise_gap"),
+    ("confidence", "balanced"): ("visible_moment",),
+    ("confidence", "step_back"): ("capable_owner", "growth"),
+    ("ownership", "step_back"): ("team_decision", "capable_owner"),
+    ("ownership", "step_in"): ("authority", "cross_team"),
+    # integrity covers safety, law, ethics and dignity alike: the meaning match decides which.
+    ("help_request", "step_in"): ("help_request",),
+    ("help_request", "step_back"): ("reflex_delegation",),
+    ("learning", "step_back"): ("growth",),
+    ("learning", "balanced"): ("growth",),
+    ("warning_signs", "balanced"): ("warning_signs", "performance"),
+}
+_CLOSING_KINDS = {"hand_back", "debrief"}
+_KIND_BOOST = 0.08  # for a kind the signals point to; fits between moves differ by ~0.05-0.2
+_MAIN_KIND_BOOST = 0.04  # per main kind of the situation the move shares
+_REDUNDANCY = 0.35  # MMR weight against a move that says what a chosen move already says
+_HEADLINE = {
+    "step_in": "Step in on {task} now.",
+    "step_back": "Step back and let {owner} lead {task}.",
+    "balanced": "Let {owner} lead {task}, but stay close.",
+}
+_LEAN = {
+    "step_in": "step in",
+    "step_back": "step back",
+    "balanced": "let them lead but stay close",
+}
+
+
+class Embedder(Protocol):
+    """The part of a LangChain Embeddings the composer uses."""
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class NamedEncoder:
+    """An encoder with a name, so the playbook's vectors can be cached on disk."""
+
+    encoder: Embedder
+    cache_name: str
+
+    def embed_query(self, text: str) -> list[float]:
+        """One vector for a scenario."""
+        return self.encoder.embed_query(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for the playbook's texts."""
+        return self.encoder.embed_documents(texts)
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """A move chosen for this scenario, its slots filled."""
+
+    id: str
+    title: str
+    do: str
+    say: str
+    watch: str
+    kinds: tuple[str, ...]
+    score: float
+
+
+@dataclass
+class Plan:
+    """Everything the composed answer says; the same plan serves chat, advise, prep and widget."""
+
+    verdict: str | None
+    headline: str
+    why: list[str]
+    moves: list[PlannedMove]
+    say: str
+    watch: list[str]
+    facts: ScenarioFacts
+    question: str | None = None
+    coach_note: str = ""
+    kinds: list[str] = field(default_factory=list)
+
+    @property
+    def next_steps(self) -> list[str]:
+        """What to do, one line per chosen move."""
+        return [m.do for m in self.moves]
+
+    def as_markdown(self) -> str:
+        """The composed answer as a person reads it."""
+        parts = [f"**{self.headline}**"]
+        if self.coach_note:
+            parts.append(self.coach_note)
+        if self.question:
+            parts.append(f"**One question first:** {self.question}")
+        if self.why:
+            parts.append("**Why**\n" + "\n".join(f"- {w}" for w in self.why))
+        if self.moves:
+            title = "What to do now" if self.verdict else "What helps"
+            steps = "\n".join(f"{n}. {m.do}" for n, m in enumerate(self.moves, start=1))
+            parts.append(f"**{title}**\n{steps}")
+        if self.say:
+            parts.append(f"**What to say:** “{self.say}”")
+        if self.watch:
+            parts.append("**Watch for**\n" + "\n".join(f"- {w}" for w in self.watch))
+        return "\n\n".join(parts)
+
+    def as_brief(self) -> str:
+        """The plan as plain lines, for a chat model asked to rewrite it."""
+        lines = [f"Decision: {self.headline}"]
+        lines += [f"Why: {w}" for w in self.why]
+        lines += [f"Do: {m.do}" for m in self.moves]
+        if self.say:
+            lines.append(f"Say: {self.say}")
+        lines += [f"Watch for: {w}" for w in self.watch[:2]]
+        return "\n".join(lines)
+
+
+class _Slots(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, facts: ScenarioFacts) -> str:
+    text = template.format_map(_Slots(facts.slots()))
+    text = re.sub(r"\bthe the\b|\byour your\b", lambda m: m.group(0).split()[0], text)
+    # A slot that opens a sentence ("{owner} owns this") needs its capital back.
+    return re.sub(r"(^|[.!?]\s+|[“\"]\s*)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+def _evidence(text: str) -> str:
+    clause = to_second_person(text.strip().strip("\"'“”").rstrip(".!?;:,"))
+    return clause[:1].lower() + clause[1:] if clause[1:2].islower() else clause
+
+
+class Composer:
+    """Chooses playbook moves for a scenario and writes the plan from them.
+
+    A move fits a scenario when the scenario reads like the move's general case or its
+    concrete examples. Plain MiniLM vectors match by topic (a nurse with a nurse); the
+    verdict model's fine-tuned encoder, when there is one, matches by the kind of situation;
+    both are averaged. The vectors of the playbook are kept in the cache folder.
+    """
+
+    def __init__(
+        self,
+        moves: Sequence[Move],
+        encoders: Sequence[Embedder],
+        per_answer: int = 4,
+        cache_dir: Path | None = None,
+    ) -> None:
+        if not encoders:
+            raise ValueError("the composer needs at least one encoder")
+        self.moves = list(moves)
+        self.encoders = list(encoders)
+        self.per_answer = per_answer
+        self.cache_dir = cache_dir
+        owners = [i for i, m in enumerate(self.moves) for _ in m.matching_texts()]
+        self._owner = np.array(owners)
+        self._matrices: list[np.ndarray] | None = None
+
+    def warm_up(self) -> None:
+        """Embed the playbook now (or read it from the cache) rather than on a question."""
+        self._vectors()
+
+    def _cache_file(self, index: int, texts: list[str]) -> Path | None:
+        name = getattr(self.encoders[index], "cache_name", None)
+        if self.cache_dir is None or not name:
+            return None
+        digest = hashlib.sha256("\n".join([str(name), *texts]).encode()).hexdigest()[:16]
+        return self.cache_dir / f"playbook-vectors-{digest}.npy"
+
+    def _vectors(self) -> list[np.ndarray]:
+        """Per encoder, one unit row per matching text of every move."""
+        if self._matrices is None:
+            texts = [t for m in self.moves for t in m.matching_texts()]
+            matrices = []
+            for index, encoder in enumerate(self.encoders):
+                cached = self._cache_file(index, texts)
+                if cached is not None and cached.is_file():
+                    matrix = np.load(cached)
+                else:
+                    matrix = np.asarray(encoder.embed_documents(texts), dtype=np.float32)
+                    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                    matrix = matrix / np.where(norms == 0, 1.0, norms)
+                    if cached is not None:
+                        cached.parent.mkdir(parents=True, exist_ok=True)
+                        partial = cached.with_suffix(".partial.npy")
+                        np.save(partial, matrix)
+                        partial.replace(cached)
+                matrices.append(matrix)
+            self._matrices = matrices
+        return self._matrices
+
+    def fits(self, scenario: str) -> np.ndarray:
+        """How well each move fits the scenario: per encoder, the mean of the move's two
+        closest texts; then the mean over encoders."""
+        total = np.zeros(len(self.moves))
+        for encoder, matrix in zip(self.encoders, self._vectors(), strict=True):
+            query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
+            query = query / (np.linalg.norm(query) or 1.0)
+            sims = matrix @ query
+            best = np.full((len(self.moves), 2), -1.0)
+            for row, owner in enumerate(self._owner):
+                if sims[row] > best[owner, 0]:
+                    best[owner, 1] = best[owner, 0]
+                    best[owner, 0] = sims[row]
+                elif sims[row] > best[owner, 1]:
+                    best[owner, 1] = sims[row]
+            best[best[:, 1] < -0.5, 1] = best[best[:, 1] < -0.5, 0]
+            total += best.mean(axis=1)
+        return total / len(self.encoders)
+
+    # -- choosing ---------------------------------------------------------------------
+
+    def rank(
+        self, scenario: str, verdict: str | None, kinds: Sequence[str] = ()
+    ) -> list[tuple[float, int]]:
+        """(score, index) of every move that fits the verdict, best first."""
+        all_fits = self.fits(scenario)
+        boosted = set(kinds)
+        fits = {
+            i: float(all_fits[i])
+            for i, move in enumerate(self.moves)
+            if verdict is None or verdict in move.verdicts
+        }
+        # The situation's main kinds, read from its best-fitting moves, keep the answer
+        # coherent: moves of the same kind of situation rather than four unrelated ones.
+        kind_fit: dict[str, list[float]] = {}
+        for i, fit in fits.items():
+            for k in self.moves[i].kinds:
+                kind_fit.setdefault(k, []).append(fit + (_KIND_BOOST if k in boosted else 0.0))
+        kind_score = {k: float(np.mean(sorted(v)[-2:])) for k, v in kind_fit.items()}
+        main = sorted(kind_score, key=lambda k: kind_score[k], reverse=True)[:2]
+        ranked = []
+        for i, fit in fits.items():
+            move_kinds = set(self.moves[i].kinds)
+            bonus = _KIND_BOOST * min(len(boosted & move_kinds), 1)
+            bonus += _MAIN_KIND_BOOST * min(len(move_kinds & set(main)), 1)
+            ranked.append((fit + bonus, i))
+        return sorted(ranked, reverse=True)
+
+    def choose(
+        self, scenario: str, verdict: str | None, kinds: Sequence[str] = ()
+    ) -> list[tuple[float, Move]]:
+        """Moves for this situation: the best fits, not repeating each other, then a closer."""
+        ranked = self.rank(scenario, verdict, kinds)
+        general = self._vectors()[0][self._first_rows()]
+        body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
+        closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
+        wanted = self.per_answer - (1 if verdict and closers else 0)
+        chosen: list[tuple[float, int]] = []
+        pool = body[: wanted * 6]
+        while pool and len(chosen) < wanted:
+
+            def mmr(item: tuple[float, int]) -> float:
+                redundancy = max(
+                    (float(general[item[1]] @ general[j]) for _, j in chosen), default=0.0
+                )
+                return item[0] - _REDUNDANCY * redundancy
+
+            best = max(pool, key=mmr)
+            chosen.append(best)
+            pool.remove(best)
+        if verdict and closers:
+            picked = {i for _, i in chosen}
+            closer = next(((s, i) for s, i in closers if i not in picked), None)
+            if closer:
+                chosen.append(closer)
+        return [(s, self.moves[i]) for s, i in chosen]
+
+    def _first_rows(self) -> np.ndarray:
+        """The row of each move's general case (its first matching text)."""
+        starts = np.r_[0, np.cumsum([len(m.matching_texts()) for m in self.moves])[:-1]]
+        return starts
+
+    # -- writing ----------------------------------------------------------------------
+
+    def compose(self, scenario: str, assessment: Assessment | None) -> Plan:
+        """The plan for a scenario; without an assessment, general help from the playbook."""
+        facts = read_facts(scenario)
+        verdict = assessment.verdict if assessment else None
+        kinds: list[str] = []
+        if assessment:
+            for s in assessment.signals:
+                kinds += [k for k in _SIGNAL_KINDS.get((s.name, s.direction), ()) if k not in kinds]
+        chosen = self.choose(scenario, verdict, kinds)
+        moves = [
+            PlannedMove(
+                m.id,
+                m.title,
+                _fill(m.do, facts),
+                _fill(m.say, facts),
+                _fill(m.watch, facts),
+                m.kinds,
+                round(score, 3),
+            )
+            for score, m in chosen
+        ]
+        why = self._why(assessment) if assessment else []
+        return Plan(
+            verdict=verdict,
+            headline=self._headline(assessment, facts, moves),
+            why=why,
+            moves=moves,
+            say=moves[0].say if moves else "",
+            watch=[m.watch for m in moves[:3]],
+            facts=facts,
+            question=assessment.clarifying_question if assessment else None,
+            kinds=kinds,
+        )
+
+    @staticmethod
+    def _why(assessment: Assessment) -> list[str]:
+        verdict = assessment.verdict
+        drivers = [s for s in assessment.signals if s.direction == verdict]
+        others = [s for s in assessment.signals if s.direction != verdict]
+        by_evidence: dict[str, list[str]] = {}
+        for s in drivers:
+            meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name)
+            by_evidence.setdefault(_evidence(s.evidence), []).append(meaning)
+        lines = []
+        for evidence, meanings in list(by_evidence.items())[:3]:
+            said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
+            lines.append(f"{said}: “{evidence}”.")
+        lines += [
+            f"Weighed against it: {SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()} "
+            f"(“{_evidence(s.evidence)}”), but it does not outweigh the rest."
+            for s in others[:1]
+        ]
+        lines += assessment.notes
+        if not drivers:
+            lines.append(
+                "No single phrase decides this; the verdict comes from how the situation as a "
+                "whole compares with the ones the coach has learnt from "
+                f"(confidence {assessment.confidence:.0%})."
+            )
+        return lines
+
+    @staticmethod
+    def _headline(
+        assessment: Assessment | None, facts: ScenarioFacts, moves: Sequence[PlannedMove]
+    ) -> str:
+        if assessment is None:
+            return "Here is what the playbook suggests."
+        verdict = assessment.verdict
+        task = facts.task if facts.task_found else "this"
+        head = _HEADLINE[verdict].format(owner=facts.owner, task=task)
+        if verdict == "step_in" and not facts.task_found:
+            head = "Step in now."
+        drivers = [s for s in assessment.signals if s.direction == verdict]
+        reason = SIGNAL_MEANING.get((drivers[0].name, drivers[0].direction), "") if drivers else ""
+        if reason:
+            head = f"{head[:-1]}: {reason[:1].lower()}{reason[1:]}."
+        if assessment.clarifying_question:
+            head = f"My lean for now is to {_LEAN[verdict]}. {head}"
+        return head[:1].upper() + head[1:]
+
+    def describe(self) -> dict[str, Any]:
+        """How many moves per kind the playbook holds (for reports and tests)."""
+        counts: dict[str, int] = {}
+        for m in self.moves:
+            for k in m.kinds:
+                counts[k] = counts.get(k, 0) + 1
+        return {"moves": len(self.moves), "per_kind": counts}

@@ -1,0 +1,496 @@
+"""The scenario's own people and facts: who owns it, what the work is, said back as "you"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["ScenarioFacts", "read_facts", "to_second_person"]
+
+# Deterministic on purpose: the embedded chat model cannot extract reliably, and a wrong
+# slot is worse than a plain one, so every pattern below falls back to neutral words.
+
+_PERSON_SWAPS = [
+    (r"\bI am\b", "you are"),
+    (r"\bI'm\b", "you're"),
+    (r"\bI've\b", "you've"),
+    (r"\bI'd\b", "you'd"),
+    (r"\bI'll\b", "you'll"),
+    (r"\bI was\b", "you were"),
+    (r"\bI\b", "you"),
+    (r"\bme\b", "you"),
+    (r"\bmy\b", "your"),
+    (r"\bmine\b", "yours"),
+    (r"\bmyself\b", "yourself"),
+    (r"\bwe're\b", "you're"),
+    (r"\bwe've\b", "you've"),
+    (r"\bwe'll\b", "you'll"),
+    (r"\bwe\b", "you"),
+    (r"\bour\b", "your"),
+    (r"\bours\b", "yours"),
+    (r"\bus\b", "you"),
+]
+_SWAPS = [(re.compile(p, re.I), r) for p, r in _PERSON_SWAPS]
+
+
+def to_second_person(text: str) -> str:
+    """Turn the leader's first-person words into words addressed to them."""
+    out = text
+    for pattern, replacement in _SWAPS:
+
+        def swap(m: re.Match[str], r: str = replacement) -> str:
+            return r.capitalize() if m.group(0)[0].isupper() and m.start() == 0 else r
+
+        out = pattern.sub(swap, out)
+    return out
+
+
+_NOT_NAMES = frozenset(
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "we",
+        "he",
+        "she",
+        "they",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "his",
+        "her",
+        "their",
+        "should",
+        "shall",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "who",
+        "which",
+        "if",
+        "yesterday",
+        "today",
+        "tomorrow",
+        "tonight",
+        "last",
+        "next",
+        "one",
+        "two",
+        "three",
+        "after",
+        "before",
+        "now",
+        "right",
+        "since",
+        "so",
+        "but",
+        "and",
+        "or",
+        "also",
+        "then",
+        "just",
+        "every",
+        "each",
+        "some",
+        "any",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "ceo",
+        "cfo",
+        "cto",
+        "coo",
+        "hr",
+        "it",
+        "qa",
+        "ops",
+        "pr",
+        "ai",
+        "slack",
+        "teams",
+        "zoom",
+        "jira",
+        "excel",
+        "google",
+        "microsoft",
+        "english",
+        "french",
+        "spanish",
+        "german",
+        "christmas",
+        "easter",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "please",
+        "thanks",
+        "yes",
+        "no",
+        "not",
+        "none",
+        "nobody",
+        "everyone",
+        "someone",
+        "as",
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "there",
+        "here",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "will",
+        "might",
+        "must",
+        "let",
+        "let's",
+        "given",
+    ]
+)
+_VERBISH = (
+    r"(?:is|was|has|had|wants|wanted|asked|asks|says|said|keeps|kept|just|runs|leads|led|told|"
+    r"seems|looks|emailed|messaged|called|texted|and|,|'s|owns|will|would|can|could|"
+    r"volunteered|offered|insists|thinks|came|went|missed|made|took|sent|shared|raised|"
+    r"joined|started|never|always|isn't|hasn't|doesn't|did|does|needs|handles|manages)"
+)
+_HUMAN_VERB = re.compile(
+    r"\s+(wants|wanted|asked|asks|says|said|told|tells|volunteered|offered|insists|insisted|"
+    r"thinks|thought|keeps|kept|refuses|refused|emailed|messaged|called|texted|rang|decided|"
+    r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|has been|is leading|"
+    r"is running|leads|runs|manages)\b"
+)
+_AFTER_NAME = re.compile(
+    rf"(\s*[,.;:!?)\]]|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
+)
+_CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+_SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*)$")
+_APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b", re.I)
+
+_ROLE_NOUN = (
+    r"(?:[a-z]{3,}(?:er|or|ist|ant|ee|ian)|[a-z]{3,}(?<!m)ent|lead|deputy|"
+    r"head (?:of [a-z]{3,}|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
+    r"supervisor|intern|trainee|apprentice|hire|"
+    r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss|"
+    r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
+    r"porter|cook|student|volunteer|apprentice|technician|planner|team)s?"
+)
+_NOT_MODIFIER = (
+    r"(?:and|or|but|to|of|with|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"
+    r"asked|asks|keeps?|says|said|just|also|never|always|told|seems|made|took|does|did|"
+    r"isn't|hasn't|doesn't|in|on|at|for|from|by|the|a|an|my|our|his|her|their)"
+)
+_ROLE_PHRASE = re.compile(
+    r"\b(?P<det>my|our|a|an|the|one of my|one of our)\s+"
+    rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\b)[a-z][a-z'’-]*\s+){{0,3}})"
+    rf"(?P<noun>{_ROLE_NOUN})\b",
+    re.I,
+)
+_BARE_ROLE = re.compile(
+    rf"(?:^|[.!?]\s+)(?P<phrase>(?:[A-Za-z][A-Za-z-]+\s+){{0,2}}{_ROLE_NOUN})\s+(?:{_VERBISH}|[a-z]+ed)\b"
+)
+_GENERIC_ROLE_WORDS = {
+    "member",
+    "number",
+    "other",
+    "order",
+    "matter",
+    "center",
+    "centre",
+    "paper",
+    "letter",
+    "corner",
+    "summer",
+    "winter",
+    "water",
+    "answer",
+    "computer",
+    "customer",
+    "customers",
+    "client",
+    "clients",
+    "patient",
+    "patients",
+    "user",
+    "users",
+    "parent",
+    "parents",
+    "event",
+    "content",
+    "document",
+    "moment",
+    "payment",
+    "comment",
+    "error",
+    "sector",
+    "vendor",
+    "supplier",
+    "contractor",
+    "regulator",
+    "competitor",
+    "register",
+    "printer",
+    "server",
+    "folder",
+    "after",
+    "never",
+    "either",
+    "rather",
+    "whether",
+    "better",
+    "ever",
+    "over",
+    "under",
+    "later",
+    "major",
+    "minor",
+    "floor",
+    "door",
+    "elevator",
+    "monitor",
+    "calendar",
+    "weather",
+    "power",
+    "river",
+    "cheaper",
+    "bigger",
+    "smaller",
+    "harder",
+    "faster",
+    "slower",
+    "larger",
+    "newer",
+    "older",
+    "higher",
+    "lower",
+    "quarter",
+    "dinner",
+    "lunch",
+    "department",
+    "tournament",
+    "parliament",
+    "equipment",
+    "apartment",
+    "incident",
+    "percent",
+    "agreement",
+    "provider",
+    "processor",
+    "behavior",
+    "behaviour",
+    "mirror",
+    "visitor",
+    "visitors",
+    "drawer",
+    "donor",
+    "donors",
+    "investor",
+    "investors",
+}
+
+_DETERMINER = (
+    r"(?:the|a|an|our|my|this|their|her|his|its|your|every|each|tomorrow's|today's|next week's|"
+    r"friday's|monday's)"
+)
+_TASK_VERB = (
+    r"(?:lead(?:ing)?|run(?:ning)?|handl(?:e|ing)|own(?:ing)?|present(?:ing)?|negotiat(?:e|ing)|"
+    r"manag(?:e|ing)|deliver(?:ing)?|fix(?:ing)?|take over|do(?:ing)?|writ(?:e|ing)|plan(?:ning)?|"
+    r"organi[sz](?:e|ing)|chair(?:ing)?|finish(?:ing)?|ship(?:ping)?|launch(?:ing)?|build(?:ing)?|"
+    r"design(?:ing)?|pitch(?:ing)?|prepar(?:e|ing)|review(?:ing)?|migrat(?:e|ing)|"
+    r"coordinat(?:e|ing)|mak(?:e|ing)|decid(?:e|ing) on|announc(?:e|ing)|sign(?:ing)?|"
+    r"deliver|rework(?:ing)?|redesign(?:ing)?|restructur(?:e|ing)|rewrit(?:e|ing)|"
+    r"investigat(?:e|ing)|resolv(?:e|ing)|approv(?:e|ing)|submit(?:ting)?|send(?:ing)?|"
+    r"cancel(?:ling)?|close|closing|open(?:ing)?|schedul(?:e|ing)|set(?:ting)? up|roll(?:ing)? out|"
+    r"facilitat(?:e|ing)|host(?:ing)?|teach(?:ing)?|train(?:ing)?|onboard(?:ing)?|interview(?:ing)?|"
+    r"hir(?:e|ing)|fir(?:e|ing)|dismiss(?:ing)?|tell(?:ing)?|give|giving|deal(?:ing)? with|"
+    r"work(?:ing)? on|sort(?:ing)? out|tak(?:e|ing) on|pick(?:ing)? up|built|ran|led|made|"
+    r"took|wrote|sent|gave|told|began|started|booked|changed|introduced|approved|"
+    r"cancelled|planned|moved|posted|signed|submitted|scheduled|ordered|drafted|"
+    r"proposed|wants to [a-z]+|leaving|skipping|using|mixing|keeping|putting)"
+)
+_TIME_HEAD = re.compile(
+    r"^(week|month|year|day|morning|afternoon|evening|night|time|moment|weekend|quarter|"
+    r"half|minute|hour|while|past|future|rest|end|start|beginning|way|lot|bit|thing|row)s?$",
+    re.I,
+)
+_STOP_AFTER = (
+    r"(?:on|in|to|for|with|at|by|from|and|but|or|because|so|that|which|who|while|alone|"
+    r"herself|himself|themselves|myself|tomorrow|today|tonight|next|this|is|was|are|were|has|"
+    r"had|will|would|should|can|could|before|after|without|until|when|if|as|than|since|"
+    r"again|anyway|instead|now|yet|on|of|about|under|over|into|solo|himself|herself)"
+)
+_NP = (
+    rf"{_DETERMINER}\s+(?:(?!{_STOP_AFTER}\b)[£$€]?[\w'’-]+\s+){{0,3}}"
+    rf"(?!{_STOP_AFTER}\b)[£$€]?[\w'’-]+"
+)
+_NP_END = rf"(?=\s+{_STOP_AFTER}\b|\s*[,.;:!?—–()]|\s*$)"
+_TASK_AFTER_VERB = re.compile(rf"\b{_TASK_VERB}\s+(?P<np>{_NP}){_NP_END}", re.I)
+_WORK_NOUN = re.compile(
+    r"(migration|negotiation|launch|presentation|review|project|rollout|roll-out|audit|pitch|"
+    r"meeting|deal|contract|budget|report|incident|outage|release|proposal|plan|interview|shift|"
+    r"schedule|event|campaign|deployment|renewal|inspection|conference|workshop|rota|"
+    r"restructure|reorganisation|reorganization|handover|filing|submission|bid|tender|"
+    r"deadline|decision|programme|program|policy|upgrade|"
+    r"investigation|complaint|escalation|dispute|delivery|shipment|operation|"
+    r"surgery|procedure|lesson|course|match|game|tournament|exhibition|"
+    r"\w+tion|\w+ment)s?$",
+    re.I,
+)
+_ANY_NP = re.compile(rf"\b(?P<np>{_NP}){_NP_END}", re.I)
+
+
+@dataclass(frozen=True)
+class ScenarioFacts:
+    """Slots filled from a scenario, already addressed to the leader ("your deputy")."""
+
+    owner: str
+    task: str
+    owner_found: bool
+    task_found: bool
+
+    def slots(self) -> dict[str, str]:
+        """Values for the playbook's {owner} and {task} slots."""
+        return {"owner": self.owner, "task": self.task}
+
+
+def _name(text: str) -> str | None:
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(1)
+        if word.lower() in _NOT_NAMES or re.search(r"(ing|tion|ment|ness)$", word):
+            continue
+        before = text[: match.start()]
+        after = text[match.end() : match.end() + 20]
+        if re.search(r"\b(a|an|the|this|that|our|my|their|his|her|its)\s+$", before, re.I):
+            continue  # names are not preceded by articles: "the European funder"
+        if re.match(r"\s+([A-Z]|\d)", after):
+            continue  # part of a longer proper noun or a label: "Year 10", "Acme Foods"
+        if not _AFTER_NAME.match(after):
+            continue  # used as an adjective: "the European network"
+        recurs = len(re.findall(rf"\b{re.escape(word)}\b", text)) > 1
+        if _SENTENCE_START.search(before) and not (
+            (recurs and re.match(rf"\s*{_VERBISH}\b", after))
+            or _APPOSITIVE.match(after)
+            or _HUMAN_VERB.match(after)
+        ):
+            continue
+        if re.match(r"[A-Z]{2,}", text[match.start() : match.end() + 1]):
+            continue
+        return word
+    return None
+
+
+def _role(text: str) -> str | None:
+    best: str | None = None
+    bare = _BARE_ROLE.search(text)
+    if bare and bare.group("phrase").split()[-1].lower() not in _GENERIC_ROLE_WORDS:
+        first = bare.group("phrase").split()[0].lower()
+        if first not in _NOT_NAMES and first not in ("one", "two", "some", "all"):
+            words = bare.group("phrase").split()
+            if words[0][1:].islower():
+                words[0] = words[0].lower()
+            return "the " + " ".join(words)
+    for match in _ROLE_PHRASE.finditer(text):
+        noun = match.group("noun").lower()
+        if re.search(r"\b(I'm|I am|as)\s+$", text[: match.start()], re.I):
+            continue  # the leader describing themselves
+        if noun.rstrip("s") in _GENERIC_ROLE_WORDS or noun in _GENERIC_ROLE_WORDS:
+            continue
+        det = match.group("det").lower()
+        det = {
+            "a": "the",
+            "an": "the",
+            "one of my": "one of your",
+            "one of our": "one of your",
+        }.get(det, det)
+        phrase = to_second_person(f"{det} {match.group('mods')}{match.group('noun')}")
+        phrase = " ".join(phrase.split())
+        if noun in ("team", "teams"):
+            best = best or phrase  # a team is a weaker owner than a named role
+            continue
+        return phrase
+    return best
+
+
+def _clean_np(np: str) -> str:
+    np = to_second_person(" ".join(np.split()))
+    np = re.sub(r"^(a|an)\s+", "the ", np, flags=re.I)
+    # Whose it is reads oddly once the owner is named: "his own claim" -> "the claim".
+    np = re.sub(r"^(his|her|their|its)\s+(own\s+)?", "the ", np, flags=re.I)
+    return np[0].lower() + np[1:] if np[:1].isupper() and not np.startswith("I ") else np
+
+
+def _task(text: str, owner: str) -> str | None:
+    owner_words = set(owner.lower().split())
+
+    def usable(np: str) -> bool:
+        words = np.lower().split()
+        head = words[-1]
+        return (
+            head.rstrip("s") not in owner_words
+            and head not in ("it", "them", "one", "own")
+            and not any(  # a person is not the work
+                re.fullmatch(_ROLE_NOUN, w) and w not in _GENERIC_ROLE_WORDS for w in words[1:]
+            )
+            and not _TIME_HEAD.match(head)
+            and not set(words[1:]) <= owner_words
+        )
+
+    after_verb = [m.group("np") for m in _TASK_AFTER_VERB.finditer(text) if usable(m.group("np"))]
+    anywhere = [m.group("np") for m in _ANY_NP.finditer(text) if usable(m.group("np"))]
+    for np in [*after_verb, *anywhere]:
+        if _WORK_NOUN.search(np.split()[-1]):
+            return _clean_np(np)
+    # Any other noun phrase is a guess ("put a hand on his shoulder" is not the work), and a
+    # wrong task reads worse than a plain "this".
+    return _clean_np(after_verb[0]) if after_verb else None
+
+
+def read_facts(scenario: str) -> ScenarioFacts:
+    """Who owns the situation and what the work is, with neutral fallbacks."""
+    name = _name(scenario)
+    role = _role(scenario)
+    owner = name or role
+    task = _task(scenario, owner or "")
+    return ScenarioFacts(
+        owner=owner or "the person who owns it",
+        task=task or "this",
+        owner_found=owner is not None,
+        task_found=task is not None,
+    )

@@ -1,0 +1,72 @@
+from assistant.facts import read_facts, to_second_person
+from assistant.quality import (
+    clean_quote,
+    contradicts,
+    degenerate,
+    novelty,
+    repeated_ngram_ratio,
+    specificity,
+)
+
+
+def test_the_owner_is_the_named_person_or_their_role_said_back_as_yours():
+    assert read_facts("Our process engineer, Ravi, is scaling up the new recipe.").owner == "Ravi"
+    facts = read_facts("My most experienced engineer wants to lead the database migration.")
+    assert facts.owner == "your most experienced engineer"
+    assert facts.task == "the database migration"
+
+
+def test_a_new_person_introduced_with_an_article_becomes_the_person():
+    facts = read_facts("A new team lead is about to present a risky budget cut to the board.")
+    assert facts.owner == "the new team lead"
+    assert facts.owner_found
+
+
+def test_the_leader_describing_themselves_is_not_taken_for_the_owner():
+    facts = read_facts("I'm the head of a small school. The lift broke on Monday.")
+    assert "head" not in facts.owner
+
+
+def test_missing_facts_fall_back_to_neutral_words_not_guesses():
+    facts = read_facts("What should I do?")
+    assert (facts.owner, facts.task) == ("the person who owns it", "this")
+    assert not facts.owner_found and not facts.task_found
+
+
+def test_first_person_words_are_turned_to_the_reader():
+    assert to_second_person("I am worried my deputy and our team") == (
+        "You are worried your deputy and your team"
+    )
+
+
+def test_a_loop_is_degenerate_and_a_plain_paragraph_is_not():
+    loop = "You're not sure how to do it, and you're not sure how to do it. " * 6
+    assert repeated_ngram_ratio(loop) > 0.5 and degenerate(loop)
+    plain = "Let Priya run the vendor call; agree the limits first and check in on Friday."
+    assert repeated_ngram_ratio(plain) == 0 and not degenerate(plain)
+
+
+def test_an_echoed_prompt_marker_is_degenerate():
+    assert degenerate("<<<passage 4: The Power of a Single Voice\nI'm going to talk.")
+    assert degenerate("Your situation or question: what's your role in the room?")
+
+
+def test_specificity_counts_the_scenario_s_own_names_and_facts():
+    scenario = "Our buyer Leo was called 'sweetheart' by a supplier at the trade fair in Leeds."
+    assert specificity(scenario, "Speak to Leo and the supplier before the next trade fair.") >= 3
+    assert specificity(scenario, "Speak to the person and agree next steps.") == 0
+
+
+def test_invented_content_raises_novelty_and_a_contrary_claim_is_caught():
+    support = "Step in on the outage now. Call the vendor and tell the team who decides."
+    assert novelty("Call the vendor and tell the team.", support) == 0
+    assert novelty("Buy Bitcoin and fly to Lisbon with Gertrude.", support) > 0.5
+    assert contradicts("Honestly, you should step back and let them handle it.", "step_in")
+    assert not contradicts("Step in now, then hand it back.", "step_in")
+
+
+def test_a_clean_quote_is_a_whole_sentence_without_markdown_debris():
+    assert clean_quote("A ward manager prepares a new charge nurse for the meeting.")
+    assert not clean_quote('"" "What worries you most about it?')
+    assert not clean_quote("** A ward manager prepares a new charge nurse.")
+    assert not clean_quote("Ask {owner} what they tried before.")
