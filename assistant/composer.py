@@ -399,9 +399,13 @@ class Composer:
         if verdict == "step_in" and not facts.task_found:
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]
-        reason = SIGNAL_MEANING.get((drivers[0].name, drivers[0].direction), "") if drivers else ""
-        if reason:
-            head = f"{head[:-1]}: {reason[:1].lower()}{reason[1:]}."
+        if drivers:
+            # The decisive fact, said back to the leader: the sentence a reader recognises
+            # their own situation in (the why below quotes it and names the signal).
+            fact = _evidence(drivers[0].evidence)
+            if len(fact) > 110:
+                fact = fact[:110].rsplit(" ", 1)[0] + " …"
+            head = f"{head[:-1]}, because {fact}."
         if assessment.clarifying_question:
             head = f"My lean for now is to {_LEAN[verdict]}. {head}"
         return head[:1].upper() + head[1:]
