@@ -144,7 +144,11 @@ def best_quote(chunk_text: str, focus: str, max_len: int = 300) -> str:
             continue  # a playbook's made-up examples and labels are not a source to quote
         start, end = trim_quote(match.group(0))
         sentence = match.group(0)[start:end].strip()
-        if len(sentence) < 25 or any(ch in sentence for ch in "*{}`|#<>"):
+        if (
+            len(sentence) < 25
+            or len(sentence.split()) < 5
+            or any(c in sentence for c in "*{}`|#<>")
+        ):
             continue
         if not (sentence[:1].isupper() or sentence[:1].isdigit()):
             continue

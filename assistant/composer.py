@@ -20,6 +20,7 @@ import numpy as np
 from assistant.assessment import Assessment
 from assistant.facts import ScenarioFacts, read_facts, to_second_person
 from assistant.playbook import Move
+from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
 
 __all__ = ["SIGNAL_MEANING", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
 
@@ -64,6 +65,31 @@ _SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("warning_signs", "balanced"): ("warning_signs", "performance"),
 }
 _CLOSING_KINDS = {"hand_back", "debrief"}
+_CUES_USED = 3  # situation kinds read from everyday words that also steer the choice
+# Which kinds of situation can explain which verdict (a cue that argues the other way is
+# left to the moves, not offered as the reason).
+_EXPLAINS = {
+    "step_in": {
+        "wellbeing",
+        "safety",
+        "data_incident",
+        "ethics",
+        "dignity",
+        "legal",
+        "authority",
+        "cross_team",
+        "help_request",
+        "irreversible",
+    },
+    "step_back": {"capable_owner", "growth", "experiment", "team_decision", "reflex_delegation"},
+    "balanced": {"visible_moment", "warning_signs", "first_timer", "performance", "conflict"},
+}
+
+
+def _fitting_cues(verdict: str, cues: Sequence[SituationCue]) -> list[SituationCue]:
+    return [c for c in cues if c.kind in _EXPLAINS.get(verdict, set())]
+
+
 _KIND_BOOST = 0.08  # for a kind the signals point to; fits between moves differ by ~0.05-0.2
 _MAIN_KIND_BOOST = 0.04  # per main kind of the situation the move shares
 _REDUNDANCY = 0.35  # MMR weight against a move that says what a chosen move already says
@@ -331,9 +357,11 @@ class Composer:
         facts = read_facts(scenario)
         verdict = assessment.verdict if assessment else None
         kinds: list[str] = []
+        cues = detect_kinds(scenario)[:_CUES_USED]
         if assessment:
             for s in assessment.signals:
                 kinds += [k for k in _SIGNAL_KINDS.get((s.name, s.direction), ()) if k not in kinds]
+        kinds += [c.kind for c in cues if c.kind not in kinds]
         chosen = self.choose(scenario, verdict, kinds)
         moves = [
             PlannedMove(
@@ -347,10 +375,10 @@ class Composer:
             )
             for score, m in chosen
         ]
-        why = self._why(assessment) if assessment else []
+        why = self._why(assessment, cues) if assessment else []
         return Plan(
             verdict=verdict,
-            headline=self._headline(assessment, facts, moves),
+            headline=self._headline(assessment, facts, cues),
             why=why,
             moves=moves,
             say=moves[0].say if moves else "",
@@ -361,7 +389,7 @@ class Composer:
         )
 
     @staticmethod
-    def _why(assessment: Assessment) -> list[str]:
+    def _why(assessment: Assessment, cues: Sequence[SituationCue] = ()) -> list[str]:
         verdict = assessment.verdict
         drivers = [s for s in assessment.signals if s.direction == verdict]
         others = [s for s in assessment.signals if s.direction != verdict]
@@ -379,7 +407,11 @@ class Composer:
             for s in others[:1]
         ]
         lines += assessment.notes
-        if not drivers:
+        fitting = _fitting_cues(assessment.verdict, cues)
+        if not drivers and fitting:
+            cue = fitting[0]
+            lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
+        elif not drivers:
             lines.append(
                 "No single phrase decides this; the verdict comes from how the situation as a "
                 "whole compares with the ones the coach has learnt from "
@@ -389,7 +421,7 @@ class Composer:
 
     @staticmethod
     def _headline(
-        assessment: Assessment | None, facts: ScenarioFacts, moves: Sequence[PlannedMove]
+        assessment: Assessment | None, facts: ScenarioFacts, cues: Sequence[SituationCue] = ()
     ) -> str:
         if assessment is None:
             return "Here is what the playbook suggests."
@@ -399,13 +431,14 @@ class Composer:
         if verdict == "step_in" and not facts.task_found:
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]
-        if drivers:
+        fitting = _fitting_cues(verdict, cues)
+        if drivers or fitting:
             # The decisive fact, said back to the leader: the sentence a reader recognises
-            # their own situation in (the why below quotes it and names the signal).
-            fact = _evidence(drivers[0].evidence)
+            # their own situation in (the why below quotes it and names what it shows).
+            fact = _evidence(drivers[0].evidence if drivers else fitting[0].evidence)
             if len(fact) > 110:
-                fact = fact[:110].rsplit(" ", 1)[0] + " …"
-            head = f"{head[:-1]}, because {fact}."
+                fact = fact[:110].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+            head = f"{head[:-1]}, because {fact}" + ("" if fact.endswith("…") else ".")
         if assessment.clarifying_question:
             head = f"My lean for now is to {_LEAN[verdict]}. {head}"
         return head[:1].upper() + head[1:]

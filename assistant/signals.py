@@ -223,7 +223,13 @@ def _evidence(text: str, match: re.Match[str]) -> str:
     end = min([e for e in end_candidates if e != -1], default=len(text))
     clause = text[start + 1 : end].strip()
     if len(clause) > 160:
-        clause = text[max(0, match.start() - 60) : match.end() + 60].strip()
+        left = max(0, match.start() - 60)
+        right = min(len(text), match.end() + 60)
+        if left > 0 and text.find(" ", left) != -1:
+            left = text.find(" ", left) + 1  # whole words only
+        if right < len(text) and text.rfind(" ", match.end(), right) > match.end():
+            right = text.rfind(" ", match.end(), right)
+        clause = text[left:right].strip()
     return clause
 
 

@@ -1,0 +1,30 @@
+from assistant.situations import detect_kinds
+
+
+def test_harm_in_plain_words_is_read_as_a_risk_to_someone_with_the_words_as_evidence():
+    cues = detect_kinds(
+        "One of our drivers told me he has been nodding off at the wheel on the early route."
+    )
+    kinds = [c.kind for c in cues]
+    assert "wellbeing" in kinds and "safety" in kinds
+    wellbeing = next(c for c in cues if c.kind == "wellbeing")
+    assert "nodding off" in wellbeing.evidence
+
+
+def test_evidence_is_cut_at_whole_words():
+    text = (
+        "Our night-shift lead, Tomasz, says "
+        + "the pickers worked long hours " * 8
+        + "and one nearly fainted."
+    )
+    for cue in detect_kinds(text):
+        assert cue.evidence.split()[0] in text.split()
+        assert cue.evidence.split()[-1].strip(".") in text.replace(".", "").split()
+
+
+def test_a_routine_scenario_raises_no_harm_kind():
+    kinds = {
+        c.kind
+        for c in detect_kinds("My senior analyst wants to redesign the weekly report layout.")
+    }
+    assert not kinds & {"wellbeing", "safety", "data_incident", "ethics", "dignity"}
