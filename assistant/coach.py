@@ -223,7 +223,11 @@ class Coach:
     def citations(self, passages: Sequence[Passage], focus: str, limit: int = 3) -> list[Citation]:
         """Verbatim quotes from the passages that support the answer."""
         found = []
-        for p in passages:
+        # The moves already speak for the playbook; sources are the texts that explain why,
+        # so playbook passages are cited only when nothing else is relevant.
+        principles = [p for p in passages if "/playbook/" not in p.source.replace("\\", "/")]
+        ordered = principles + [p for p in passages if p not in principles]
+        for p in ordered:
             quote = best_quote(p.text, focus)
             if quote:
                 found.append(Citation(p.chunk_id, p.source, p.title, quote))
@@ -303,7 +307,9 @@ class Coach:
             if self._leaks(text):
                 return GateResult(False, ["revealed internal text"], {}, "")
             yield shown
-        support = "\n".join([situation, plan.as_markdown(), *(p.text for p in passages)])
+        # The same support the gate's limits were calibrated with: the top passages only.
+        top = passages[: self.retriever.k]
+        support = "\n".join([situation, plan.as_markdown(), *(p.text for p in top)])
         result = self.gate.check(text, support, plan.verdict, rewrite_prompt_lines())
         if result.passed:
             plan.coach_note = " ".join(text.split())
@@ -330,7 +336,7 @@ class Coach:
         shown = assessment if situational else None
         verdict = shown.verdict if shown else None
         search_query = f"{query}\n{_VERDICT_THEME[verdict]}" if verdict else query
-        passages = self._relevant(self.retriever.search(search_query))
+        passages = self._relevant(self.retriever.search(search_query, max(self.retriever.k, 8)))
         plan = self.composer.compose(query, shown)
         if not passages:
             note = "The library does not cover this question, so I can't give you a sourced answer."

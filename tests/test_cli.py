@@ -99,3 +99,31 @@ def test_bad_settings_are_reported_by_name():
     done = _run("search", "x", env_extra={"ASSISTANT_TOP_K": "lots"})
     assert done.returncode == 2
     assert "ASSISTANT_TOP_K" in done.stderr
+
+
+def test_eval_with_quality_reports_what_people_read_beside_accuracy(ingested, tmp_path):
+    bank = tmp_path / "set.jsonl"
+    rows = [
+        (
+            "My senior analyst Ana wants to run the quarterly forecast alone; it is routine.",
+            "step_back",
+        ),
+        ("A forklift driver on my night shift is skipping the safety checks right now.", "step_in"),
+        ("My new lead Sam presents to the board for the first time next week.", "balanced"),
+    ]
+    bank.write_text("".join(json.dumps({"scenario": s, "label": v}) + "\n" for s, v in rows))
+    done = _run("eval", str(bank), "--quality", "--json", env_extra={"ASSISTANT_GENERATION": "off"})
+    assert done.returncode == 0, done.stderr
+    quality = json.loads(done.stdout)["quality"]
+    assert quality["n"] == 3
+    assert quality["degenerate_rate"] == 0
+    assert quality["distinct_step_lists"] == 3
+    assert 0 <= quality["specificity"] <= 1 and quality["citation_cleanliness"] == 1.0
+    assert quality["median_full_answer_s"] > 0
+
+
+def test_eval_gate_reports_precision_and_recall_on_the_shipped_labelled_set():
+    done = _run("eval-gate", "eval/generations/labelled.jsonl", "--json")
+    assert done.returncode == 0, done.stderr
+    held_out = json.loads(done.stdout)["held_out"]
+    assert held_out["precision"] >= 0.95 and held_out["n"] >= 100
