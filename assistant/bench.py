@@ -231,7 +231,9 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     coach = build_coach(settings)
     coach.warm_up()
     llama = coach.chat_model.model()  # type: ignore[attr-defined] # the same loaded llama.cpp
-    scenarios = [row["scenario"] for row in load_bank(DEV_SPLIT)][: runs + 1]
+    # Scenarios the coach answers with a plan to reword (not an off-topic redirect).
+    answered = (row["scenario"] for row in load_bank(DEV_SPLIT))
+    scenarios = list(itertools.islice((s for s in answered if _card_then_text(coach, s)), runs + 1))
     coach.advise(scenarios[0])  # warm: model load, first KV allocation
 
     def messages_for(scenario: str) -> tuple[list[Any], float]:

@@ -204,9 +204,40 @@ def _fill(template: str, facts: ScenarioFacts) -> str:
     return re.sub(r"(^|[.!?]\s+|[“\"]\s*)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
 
 
+_OPENERS = {
+    "a",
+    "an",
+    "the",
+    "one",
+    "two",
+    "our",
+    "my",
+    "your",
+    "some",
+    "we",
+    "i",
+    "you",
+    "she",
+    "he",
+    "they",
+    "it",
+    "this",
+    "that",
+    "there",
+    "after",
+    "since",
+    "last",
+    "yesterday",
+}
+
+
 def _evidence(text: str) -> str:
+    """A clause of the scenario said back to the leader; a name keeps its capital."""
     clause = to_second_person(text.strip().strip("\"'“”").rstrip(".!?;:,"))
-    return clause[:1].lower() + clause[1:] if clause[1:2].islower() else clause
+    first = clause.split(" ", 1)[0].lower()
+    if clause[1:2].islower() and first not in _OPENERS and clause[:1].isupper():
+        return clause  # a name or a proper noun: "Priya wants ..."
+    return clause[:1].lower() + clause[1:]
 
 
 class Composer:
@@ -438,7 +469,7 @@ class Composer:
             fact = _evidence(drivers[0].evidence if drivers else fitting[0].evidence)
             if len(fact) > 110:
                 fact = fact[:110].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-            head = f"{head[:-1]}, because {fact}" + ("" if fact.endswith("…") else ".")
+            head = f"{head[:-1]}: {fact}" + ("" if fact.endswith("…") else ".")
         if assessment.clarifying_question:
             head = f"My lean for now is to {_LEAN[verdict]}. {head}"
         return head[:1].upper() + head[1:]
