@@ -16,7 +16,7 @@ from assistant.backends import describe_failure
 from assistant.composer import Composer, Plan
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.gate import GateResult, QualityGate
-from assistant.prompts import rewrite_messages, rewrite_prompt_lines, system_prompt
+from assistant.prompts import rewrite_messages, rewrite_prompt_lines, rewrite_system
 from assistant.quality import trim_quote
 from assistant.retrieval import Passage, Retriever, standalone_query
 
@@ -58,11 +58,6 @@ _VERDICT_THEME = {
     "step_back": "Leading from behind: trusting a capable owner and stepping back.",
     "balanced": "Letting them lead while staying close: preparing together, agreed signals.",
 }
-
-
-def verdict_theme(verdict: str) -> str:
-    """The text appended to a situation's retrieval query for this verdict."""
-    return _VERDICT_THEME[verdict]
 
 
 # While the model rewords, the unchanged answer is handed back every few chunks: often enough
@@ -206,7 +201,7 @@ class Coach:
             self.composer.warm_up()
             prefill = getattr(self.chat_model, "warm_up", None)
             if prefill is not None:
-                prefill(system_prompt(None, self.canary))
+                prefill(rewrite_system(self.canary))
         except Exception:  # noqa: BLE001 - a failing backend is reported to the first user.
             log.info("warm-up skipped", exc_info=True)
         self.warm = True

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -473,11 +473,3 @@ class Composer:
         if assessment.clarifying_question:
             head = f"My lean for now is to {_LEAN[verdict]}. {head}"
         return head[:1].upper() + head[1:]
-
-    def describe(self) -> dict[str, Any]:
-        """How many moves per kind the playbook holds (for reports and tests)."""
-        counts: dict[str, int] = {}
-        for m in self.moves:
-            for k in m.kinds:
-                counts[k] = counts.get(k, 0) + 1
-        return {"moves": len(self.moves), "per_kind": counts}

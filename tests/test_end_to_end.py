@@ -93,5 +93,5 @@ def test_warm_up_loads_the_models_and_caches_the_system_prompt(real_coach):
     llama.reset()
     real_coach.warm_up()
     cached = llama.detokenize(llama.input_ids[: llama.n_tokens].tolist()).decode()
-    assert "You are a practical leadership coach" in cached
+    assert "Keep the decision exactly as given" in cached, "the rewording prompt is the one cached"
     assert real_coach.assessor.model.single._traced is not None
