@@ -57,9 +57,9 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "step_in",
         1.5,
         r"\b(irreversible|can't be undone|cannot be undone|no way back|permanent(ly)?|"
-        r"sign(ing|s)? (the|a) contract|unlimited liability|bet the company|"
+        r"sign(ing|s)? (the|a) contract|bet the company|"
         r"(largest|biggest) (client|customer|account|deal)|million|regulator|"
-        r"board (meeting|presentation)|lawsuit|headline|press|media)\b",
+        r"board (meeting|presentation)|lawsuit|press|media)\b",
     ),
     (
         "stakes",
@@ -109,7 +109,7 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "confidence",
         "step_back",
         0.8,
-        r"\b(confident|keen|eager|motivated|excited|asked to (lead|own|run)|volunteered|"
+        r"\b(confident|keen|eager|motivated|excited|volunteered|"
         r"wants? to (lead|own|prove|try))\b",
     ),
     # who owns the decision
@@ -137,28 +137,25 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         # safety
         r"\b(unsafe|safety (check|rule|procedure|harness|guard|inspection|risk|issue|concern)s?|"
         r"injur(y|ed|ies)|hazard\w*|harness|scaffold\w*|lockout|ppe|fire (exit|door|alarm)s?|"
-        r"concussion|blow to the head|head injury|dazed|collapsed|fainted|overdose|"
+        r"concussion|head injury|collapsed|fainted|overdose|"
         r"(wrong|ten times the|double the|usual) dose|allerg\w+|contaminat\w*|vomiting|"
         r"food poisoning|gas leak|asbestos|chemical spill|inspection is (overdue|\w+ overdue)|"
         r"(overdue|expired) (inspection|certification|licen[cs]e)|"
         # legal and privacy
         r"illegal|unlawful|legal (position|risk|advice|exposure)|breach\w*|gdpr|hipaa|"
-        r"privacy (policy|law)|without (their |users' |customers' )?consent|unsubscribed|"
-        r"personal data|confidential|data protection|settlement range|insider|"
-        r"regulator\w*|non-?compliant|reasonable adjustment|"
+        r"without (their |users' |customers' )?consent|"
+        r"personal data|confidential|data protection|insider|"
+        r"regulator\w*|non-?compliant|"
         # ethics and fraud
         r"fraud\w*|falsif\w*|backdat\w*|cook(ing)? the books|kickback|brib\w*|forg(ed|ing)|"
-        r"conflict of interest|(her|his|their) own (overrides|expenses|approvals?)|"
-        r"approving (her|his|their) own|embezzl\w*|misappropriat\w*|steal\w*|theft|"
+        r"conflict of interest|embezzl\w*|misappropriat\w*|steal\w*|theft|"
         r"lie to|lying to|misleading|mislead|cover(ing)? (it )?up|hid(e|ing) (the|a|an) "
-        r"(defect|error|incident|mistake)|board (voted|decided) (last year )?not to|"
-        r"leaves (a|the) (substantial |large )?share to (him|her)|"
+        r"(defect|error|incident|mistake)|"
         # dignity
         r"harass\w*|bull(y|ies|ying|ied)|discriminat\w*|racist|sexist|homophob\w*|"
         r"transphob\w*|slur|humiliat\w*|demean\w*|mock(ed|ing)|shout(s|ed|ing)? at|"
-        r"shouting in|scream(s|ed|ing)? at|in tears|toughen up|retaliat\w*|"
-        r"threat(en(ed|ing|s)?)?|abus(e|ive|ed)|inappropriate (touch\w*|comment|joke)s?|"
-        r"until he threw up|until she threw up|weigh(ed|ing) (the )?(children|kids|players))\b",
+        r"scream(s|ed|ing)? at|in tears|retaliat\w*|"
+        r"threat(en(ed|ing|s)?)?|abus(e|ive|ed)|inappropriate (touch\w*|comment|joke)s?)\b",
     ),
     # a request for help
     (
@@ -168,7 +165,6 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"\b((asked|begged|pleaded with) me (for help|to help|to step in|to take over|to join|"
         r"to pair)|(messaged|emailed|called|texted) me asking|asked me what I can do|"
         r"(after|despite) (trying|several attempts|two attempts|weeks of)|"
-        r"after (her|his|their) requests|went nowhere|no luck|ruled out|"
         r"spent (two|three|four|several|\d+) (days|hours|weeks)|"
         r"tried everything|has tried|have tried|exhausted|stuck for (days|weeks)|"
         r"can't (crack|solve|fix) it)\b",
@@ -194,7 +190,7 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "learning",
         "balanced",
         0.8,
-        r"\b(teach(ing)? moment|show (her|him|them) how|model (it|how)|pair (with|on)|"
+        r"\b(teach(ing)? moment|show (her|him|them) how|model (it|how)|"
         r"shadow)\b",
     ),
     # early warning signs that are not yet a crisis
@@ -203,7 +199,7 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "balanced",
         1.2,
         r"\b(slipp(ing|ed)|behind schedule|tension|friction|starting to|signs? of|"
-        r"a bit (behind|quiet|off)|missed (a|one|two) (deadline|check-in|milestone)s?|"
+        r"missed (a|one|two) (deadline|check-in|milestone)s?|"
         r"quieter than usual|morale (is )?(dipping|low)|drift(ing)?|creeping)\b",
     ),
 ]
