@@ -7,7 +7,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -30,10 +30,24 @@ THEME = gr.themes.Default(
 )
 
 
+class Turn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(..., max_length=20_000)
+
+
 class AdviseRequest(BaseModel):
     """Body of POST /api/advise."""
 
     scenario: str = Field(..., min_length=1, description="The situation, in your own words.")
+    history: list[Turn] = Field(
+        default_factory=list,
+        max_length=40,
+        description="Earlier turns of the same conversation, oldest first: facts said there "
+        "still count, a correction ('actually ...') replaces what it contradicts, and "
+        "`changed` says when the verdict moved.",
+    )
 
 
 class SignalOut(BaseModel):
@@ -63,6 +77,12 @@ class AdviceOut(BaseModel):
     clarifying_question: str | None = None
     covered: bool = True
     notes: list[str] = []
+    say: str = ""
+    watch_for: list[str] = []
+    moves: list[str] = []
+    why: list[str] = []
+    generation: str = "off"
+    changed: str | None = None
 
 
 class RateLimiter:
@@ -181,7 +201,8 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     def advise(body: AdviseRequest) -> Any:
         """Step in, step back or balanced: the advice object for one scenario."""
         try:
-            return coach.advise(body.scenario).as_dict()
+            history = [turn.model_dump() for turn in body.history]
+            return coach.advise(body.scenario, history).as_dict()
         except InputTooLargeError as exc:
             return _error(413, exc.user_message())
         except AssistantError as exc:

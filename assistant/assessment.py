@@ -10,12 +10,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.harm import HARM_BANK_PATH, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
 
-__all__ = ["BANK_PATH", "LABELS", "Assessment", "Assessor", "ProbabilityModel", "load_bank"]
+__all__ = [
+    "BANK_PATH",
+    "LABELS",
+    "TRAINING_BANKS",
+    "Assessment",
+    "Assessor",
+    "ProbabilityModel",
+    "load_bank",
+]
 
 LABELS = ("step_back", "balanced", "step_in")
 BANK_PATH = Path(__file__).parent / "scenarios" / "scenarios_train.jsonl"
+# The verdict model learns from the bank and from the harm bank's scenarios (harm and its
+# look-alikes), so that an incident already handled well is not mistaken for harm now.
+TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH)
 # How much each explicit signal moves the trained model's log-odds. Requests for help and
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
@@ -23,6 +35,13 @@ OTHER_SIGNAL_WEIGHT = 0.3
 # A missed intervention costs more than an unneeded check-in, and the trained model
 # under-calls step_in; this log-odds shift was set on the development split.
 STEP_IN_PRIOR = 1.0
+# Softens the combined log-odds so that the shown confidence is the share of verdicts that
+# are right; fitted on the development split by `python eval/fit_temperature.py`.
+TEMPERATURE = 1.0
+HARM_QUESTION = (
+    "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
+    "or has that already been dealt with?"
+)
 
 
 class ProbabilityModel(Protocol):
@@ -41,6 +60,7 @@ class Assessment:
     probabilities: dict[str, float]
     clarifying_question: str | None = None
     notes: list[str] = field(default_factory=list)
+    harm: HarmReading | None = None
 
 
 def load_bank(path: Path) -> list[dict[str, Any]]:
@@ -64,8 +84,15 @@ def _softmax(scores: list[float]) -> list[float]:
 class Assessor:
     """Decides step_in / step_back / balanced without relying on the chat model."""
 
-    def __init__(self, model: ProbabilityModel | None = None) -> None:
+    def __init__(
+        self,
+        model: ProbabilityModel | None = None,
+        harm: HarmDetector | None = None,
+        temperature: float = TEMPERATURE,
+    ) -> None:
         self.model = model
+        self.harm = harm
+        self.temperature = temperature
 
     def warm_up(self) -> None:
         """Load the model and build its trace now, not on the first user's request."""
@@ -80,9 +107,12 @@ class Assessor:
         if self.model:
             probs = self.model.probabilities([scenario])[0]
             logits = [
-                math.log(max(probs.get(label, 1e-6), 1e-6))
-                + signal_scores[label]
-                + (STEP_IN_PRIOR if label == "step_in" else 0.0)
+                (
+                    math.log(max(probs.get(label, 1e-6), 1e-6))
+                    + signal_scores[label]
+                    + (STEP_IN_PRIOR if label == "step_in" else 0.0)
+                )
+                / self.temperature
                 for label in LABELS
             ]
         else:
@@ -93,13 +123,29 @@ class Assessor:
             logits = [raw[label] + (0.5 if label == "balanced" else 0.0) for label in LABELS]
         final = dict(zip(LABELS, _softmax(logits), strict=True))
         verdict = max(final, key=lambda k: final[k])
+        confidence = final[verdict]
         notes: list[str] = []
-        integrity = [s for s in signals if s.name == "integrity"]
-        if integrity and verdict != "step_in":
-            verdict = "step_in"
-            notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
-        confidence = final[verdict] if not integrity else max(final["step_in"], 0.8)
         question = _clarifying_question(scenario, signals, final)
+        harm = self.harm.read(scenario) if self.harm else None
+        integrity = any(s.name == "integrity" for s in signals)
+        if (harm and harm.level == "likely") or (
+            integrity and (harm is None or harm.level != "none")
+        ):
+            # Harm outranks autonomy; the explicit rules count only when the harm net
+            # does not rule harm out, so words like "fire drill" raise no alarm alone.
+            if harm and harm.level == "likely":
+                notes.append(
+                    "Someone's health, safety, data or dignity may be at risk now (the harm "
+                    f"check reads {harm.probability:.0%}), and that outranks autonomy."
+                )
+            elif verdict != "step_in":
+                notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
+            verdict, question = "step_in", None
+            confidence = max(final["step_in"], harm.probability if harm else 0.8)
+        elif harm and harm.level == "possible" and verdict == "step_back":
+            notes.append("Someone may be at risk, so not a plain step back until that is known.")
+            verdict, question = "balanced", HARM_QUESTION
+            confidence = final["balanced"] + final["step_back"]
         if question:
             confidence = min(confidence, 0.5)
         return Assessment(
@@ -109,6 +155,7 @@ class Assessor:
             probabilities={k: round(v, 3) for k, v in final.items()},
             clarifying_question=question,
             notes=notes,
+            harm=harm,
         )
 
 
@@ -135,17 +182,21 @@ def _clarifying_question(
 ) -> str | None:
     """One question when the decision hinges on facts the scenario does not give."""
     names = {s.name for s in signals}
-    if names & {"integrity", "urgency"} or max(probabilities.values()) >= 0.6:
-        return None
+    if names & {"integrity", "urgency"}:
+        return None  # harm now: act first, never ask first
     knows_experience = bool(_EXPERIENCE.search(scenario)) or bool(
         names & {"competence", "help_request"}
     )
     knows_stakes = bool(_STAKES.search(scenario)) or "stakes" in names
     if not knows_experience and not knows_stakes:
+        # Nothing is known about either fact the verdict hinges on: however sure the
+        # model sounds, a coach asks before judging.
         return (
             "Before I commit: how experienced is the person with this kind of situation, "
             "and what happens if it goes wrong?"
         )
+    if max(probabilities.values()) >= 0.6:
+        return None
     if not knows_experience:
         return "How experienced is the person who owns this, and have they handled one before?"
     if not knows_stakes:

@@ -54,15 +54,35 @@ def _read_text(value: str) -> str:
     return sys.stdin.read() if value == "-" else value
 
 
+def _read_history(path: Path) -> list[dict[str, Any]]:
+    """A conversation so far: a JSON list of {"role": "user"|"assistant", "content": ...}."""
+    fix = 'Give a JSON list such as [{"role": "user", "content": "My deputy wants ..."}].'
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AssistantError(f"Cannot read the history file {path}: {exc}.", fix) from exc
+    if not isinstance(turns, list) or not all(
+        isinstance(t, dict)
+        and t.get("role") in ("user", "assistant")
+        and isinstance(t.get("content"), str)
+        for t in turns
+    ):
+        raise AssistantError(f"{path} is not a list of {{role, content}} turns.", fix)
+    return turns
+
+
 def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.wiring import build_coach
 
-    advice = build_coach(settings).advise(_read_text(args.scenario))
+    history = _read_history(Path(args.history)) if args.history else []
+    advice = build_coach(settings).advise(_read_text(args.scenario), history)
     if advice.generation.startswith("failed: "):
         print(f"warning: {advice.generation.removeprefix('failed: ')}", file=sys.stderr)
     if args.json:
         _print_json(advice.as_dict())
         return 0
+    if advice.changed:
+        print(f"What changed: {advice.changed}")
     print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})\n")
     print(advice.advice)
     if advice.citations:
@@ -72,8 +92,23 @@ def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_dialogues(dialogues: list[dict[str, Any]], settings: Settings, as_json: bool) -> int:
+    from assistant.dialogue_eval import evaluate_dialogues
+    from assistant.wiring import build_coach
+
+    result = evaluate_dialogues(dialogues, build_coach(settings).conversation)
+    if as_json:
+        _print_json(result)
+        return 0
+    for key, value in result.items():
+        if key != "misses":
+            print(f"{key}: {value}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import Assessor, load_bank
+    from assistant.dialogue_eval import load_dialogues
     from assistant.evaluation import (
         chat_only_predictor,
         evaluate,
@@ -83,13 +118,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     )
     from assistant.wiring import build_assessor
 
+    dialogues = load_dialogues(Path(args.file))
+    if dialogues:
+        return _eval_dialogues(dialogues, settings, args.json)
     rows = load_bank(Path(args.file))
     if not rows:
         raise AssistantError(
             f"No labelled scenarios in {args.file}.", "Each line needs `scenario` and `label`."
         )
     assessor = build_assessor(settings)
-    result = evaluate(rows, lambda s: assessor.assess(s).verdict)
+
+    def coach_verdict(scenario: str) -> tuple[str, float]:
+        assessment = assessor.assess(scenario)
+        return assessment.verdict, assessment.confidence
+
+    result = evaluate(rows, coach_verdict)
     if args.quality:
         from assistant.answer_quality import answer_quality
         from assistant.wiring import build_coach
@@ -118,6 +161,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
         for truth, row in result["confusion"].items():
             print(f"  {truth:>9}: {row}")
+        cal = result["calibration"]
+        print(
+            f"  calibration: ece={cal['ece']} confident_wrong={cal['confident_wrong']} "
+            f"({cal['confident_wrong_share']:.1%})"
+        )
+        for key, value in result.get("harm", {}).items():
+            print(f"  {key}: {value}")
         for key, value in result.get("quality", {}).items():
             print(f"  {key}: {value}")
     return 0
@@ -187,7 +237,7 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.assessment import BANK_PATH
+    from assistant.assessment import TRAINING_BANKS
     from assistant.backends import default_gguf_path, make_embeddings
     from assistant.quantize import prepare_fast_gguf
     from assistant.verdict_model import VerdictModel, model_key
@@ -195,15 +245,17 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
 
     fast = prepare_fast_gguf(settings.cache_dir, default_gguf_path())
     print(f"chat model ready: {fast}")
-    folder = settings.cache_dir / f"verdict-{model_key(BANK_PATH)}"
+    folder = settings.cache_dir / f"verdict-{model_key(TRAINING_BANKS)}"
     if (folder / "head.pt").exists():
         print(f"verdict model is up to date: {folder}")
     else:
         print(
-            "training the verdict model on the scenario bank (about 5 minutes on 2 cores)...",
+            "training the verdict model on the scenario banks (about 7 minutes on 2 cores)...",
             flush=True,
         )
-        VerdictModel.load_or_train(BANK_PATH, settings.cache_dir)
+        VerdictModel.load_or_train(
+            TRAINING_BANKS, settings.cache_dir, progress=lambda line: print(f"  {line}", flush=True)
+        )
         print(f"verdict model saved: {folder}")
     print("embedding the coaching playbook (cached; about 30 s the first time)...", flush=True)
     composer = build_composer(settings, make_embeddings(settings), build_assessor(settings))
@@ -252,10 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("advise", help="step in or step back? advice for a scenario")
     p.add_argument("scenario", help="the situation, or - to read it from stdin")
+    p.add_argument(
+        "--history",
+        metavar="FILE.json",
+        help='the conversation so far: [{"role": "user", "content": "..."}, ...]; facts said '
+        "there still count and corrections replace what they contradict",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_advise)
 
-    p = sub.add_parser("eval", help="score verdicts against a labelled JSONL file")
+    p = sub.add_parser(
+        "eval",
+        help="score verdicts against a labelled JSONL file (scenarios, or dialogues with "
+        "`turns`: per-turn accuracy, questions, corrections)",
+    )
     p.add_argument("file")
     p.add_argument("--report", metavar="DIR", help="write report.md, confusion.png, results.json")
     p.add_argument(

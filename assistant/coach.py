@@ -14,11 +14,12 @@ from langchain_core.language_models import BaseChatModel
 from assistant.assessment import Assessment, Assessor
 from assistant.backends import describe_failure
 from assistant.composer import Composer, Plan
+from assistant.conversation import Conversation, user_turns
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.gate import GateResult, QualityGate
 from assistant.prompts import rewrite_messages, rewrite_prompt_lines, rewrite_system
 from assistant.quality import trim_quote
-from assistant.retrieval import Passage, Retriever, standalone_query
+from assistant.retrieval import Passage, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Advice:
     moves: list[str] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
     generation: str = "off"
+    changed: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -178,6 +180,7 @@ class Coach:
         canary: str = "",
         total_timeout: float = 90.0,
         max_answer_chars: int = 4000,
+        conversation: Conversation | None = None,
     ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
@@ -191,6 +194,7 @@ class Coach:
         self.total_timeout = total_timeout
         self.max_answer_chars = max_answer_chars
         self.warm = False  # set once warm_up() has run
+        self.conversation = conversation or Conversation(assessor, max_chars=max_message_chars)
 
     def warm_up(self) -> None:
         """Do the first request's one-off work now: load models, build traces, read the
@@ -323,8 +327,10 @@ class Coach:
         """Stream an answer: the composed answer at once, then the final one (with a
         generated note only if it passed the gate); the last Reply carries everything."""
         message = self.check_input(message)
-        query = standalone_query(message, history)
-        assessment = self.assessor.assess(query)
+        # The situation is rebuilt from the user's turns (facts added, corrections
+        # honoured) and the verdict recomputed from what still stands.
+        view = self.conversation.replay([*user_turns(history), message])[-1]
+        query, assessment = view.situation, view.assessment
         if not self.is_about_leading(query, assessment):
             yield Reply(
                 "I'm a leadership coach, so I can only help with leading people: decisions "
@@ -340,6 +346,7 @@ class Coach:
         search_query = f"{query}\n{_VERDICT_THEME[verdict]}" if verdict else query
         passages = self._relevant(self.retriever.search(search_query, max(self.retriever.k, 8)))
         plan = self.composer.compose(query, shown)
+        plan.changed = view.changed if shown else None
         if not passages:
             note = "The library does not cover this question, so I can't give you a sourced answer."
             text = f"{note}\n\n{plan.as_markdown()}" if shown else note
@@ -423,4 +430,5 @@ class Coach:
             moves=[m.id for m in plan.moves] if plan else [],
             why=list(plan.why) if plan else [],
             generation=generation,
+            changed=plan.changed if plan else None,
         )

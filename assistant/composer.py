@@ -156,6 +156,7 @@ class Plan:
     question: str | None = None
     coach_note: str = ""
     kinds: list[str] = field(default_factory=list)
+    changed: str | None = None  # in a conversation: what new fact changed the verdict
 
     @property
     def next_steps(self) -> list[str]:
@@ -164,7 +165,8 @@ class Plan:
 
     def as_markdown(self) -> str:
         """The composed answer as a person reads it."""
-        parts = [f"**{self.headline}**"]
+        parts = [f"**What changed:** {self.changed}"] if self.changed else []
+        parts.append(f"**{self.headline}**")
         if self.coach_note:
             parts.append(self.coach_note)
         if self.question:
@@ -183,7 +185,8 @@ class Plan:
 
     def as_brief(self) -> str:
         """The plan as plain lines, for a chat model asked to rewrite it."""
-        lines = [f"Decision: {self.headline}"]
+        lines = [f"What changed: {self.changed}"] if self.changed else []
+        lines.append(f"Decision: {self.headline}")
         lines += [f"Why: {w}" for w in self.why]
         lines += [f"Do: {m.do}" for m in self.moves]
         if self.say:

@@ -16,8 +16,10 @@ from assistant.assessment import LABELS, Assessor
 
 __all__ = [
     "SCALE",
+    "calibration",
     "chat_only_predictor",
     "evaluate",
+    "harm_figures",
     "majority_predictor",
     "score",
     "signal_report",
@@ -52,11 +54,78 @@ def score(labels: Sequence[str], predictions: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def evaluate(rows: Sequence[dict[str, Any]], predict: Callable[[str], str]) -> dict[str, Any]:
-    """Run `predict` on every scenario and score it."""
+# A wrong verdict shown with at least this confidence is the worst kind of mistake.
+CONFIDENT = 0.8
+
+
+def calibration(
+    labels: Sequence[str], predictions: Sequence[str], confidences: Sequence[float], bins: int = 10
+) -> dict[str, Any]:
+    """Expected calibration error over equal-width bins, the reliability table behind it,
+    and the share of the set that is wrong with confidence >= 0.8."""
+    n = len(labels)
+    right = [t == p for t, p in zip(labels, predictions, strict=True)]
+    table, ece = [], 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [i for i, c in enumerate(confidences) if (lo < c <= hi) or (b == 0 and c == 0.0)]
+        if not members:
+            continue
+        accuracy = sum(right[i] for i in members) / len(members)
+        mean_conf = sum(confidences[i] for i in members) / len(members)
+        ece += len(members) / n * abs(accuracy - mean_conf)
+        table.append(
+            {
+                "bin": [round(lo, 2), round(hi, 2)],
+                "n": len(members),
+                "accuracy": round(accuracy, 3),
+                "mean_confidence": round(mean_conf, 3),
+            }
+        )
+    confident_wrong = sum(
+        1 for r, c in zip(right, confidences, strict=True) if c >= CONFIDENT and not r
+    )
+    return {
+        "ece": round(ece, 4) if n else 0.0,
+        "confident_wrong_share": round(confident_wrong / n, 4) if n else 0.0,
+        "confident_wrong": confident_wrong,
+        "reliability": table,
+    }
+
+
+def harm_figures(rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> dict[str, Any]:
+    """For sets whose rows say whether someone may be harmed (`harm`): how the coach
+    treats harm (never step_back; step_in recall) and its look-alikes (false alarms)."""
+    harmed = [p for r, p in zip(rows, predictions, strict=True) if r.get("harm") is True]
+    safe = [p for r, p in zip(rows, predictions, strict=True) if r.get("harm") is False]
+    return {
+        "harm_n": len(harmed),
+        "step_back_on_harm": sum(p == "step_back" for p in harmed),
+        "step_in_recall_on_harm": round(sum(p == "step_in" for p in harmed) / len(harmed), 4)
+        if harmed
+        else 0.0,
+        "lookalike_n": len(safe),
+        "false_alarm_on_lookalikes": round(sum(p == "step_in" for p in safe) / len(safe), 4)
+        if safe
+        else 0.0,
+    }
+
+
+def evaluate(
+    rows: Sequence[dict[str, Any]], predict: Callable[[str], str | tuple[str, float]]
+) -> dict[str, Any]:
+    """Run `predict` on every scenario and score it; a predictor that also returns its
+    confidence gets calibration figures, and a set that marks harm gets harm figures."""
     labels = [str(r["label"]) for r in rows]
-    predictions = [predict(str(r["scenario"])) for r in rows]
-    return score(labels, predictions)
+    outputs = [predict(str(r["scenario"])) for r in rows]
+    predictions = [o[0] if isinstance(o, tuple) else o for o in outputs]
+    result = score(labels, predictions)
+    if outputs and all(isinstance(o, tuple) for o in outputs):
+        confidences = [float(o[1]) for o in outputs if isinstance(o, tuple)]
+        result["calibration"] = calibration(labels, predictions, confidences)
+    if any("harm" in r for r in rows):
+        result["harm"] = harm_figures(rows, predictions)
+    return result
 
 
 def signal_report(rows: Sequence[dict[str, Any]], assessor: Assessor) -> dict[str, Any]:
@@ -120,6 +189,8 @@ def write_report(folder: Path, results: dict[str, Any]) -> Path:
     fig.tight_layout()
     fig.savefig(folder / "confusion.png", dpi=120)
     plt.close(fig)
+    if "calibration" in main:
+        _reliability_plot(folder / "reliability.png", main["calibration"])
     lines = [
         "# Verdict evaluation",
         "",
@@ -143,9 +214,58 @@ def write_report(folder: Path, results: dict[str, Any]) -> Path:
     ]
     for key, s in results.get("signals", {}).items():
         lines.append(f"| {key} | {s['fired']} | {s['agrees_with_label']:.2f} |")
+    if "calibration" in main:
+        cal = main["calibration"]
+        lines += [
+            "",
+            "## Confidence",
+            "",
+            f"Expected calibration error {cal['ece']:.3f}; wrong with confidence >= "
+            f"{CONFIDENT}: {cal['confident_wrong']} "
+            f"({cal['confident_wrong_share']:.1%} of the set).",
+            "",
+            "![reliability](reliability.png)",
+            "",
+            "| confidence | n | accuracy | mean confidence |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {b['bin'][0]:.1f}-{b['bin'][1]:.1f} | {b['n']} | {b['accuracy']:.2f} | "
+            f"{b['mean_confidence']:.2f} |"
+            for b in cal["reliability"]
+        ]
+    if "harm" in main:
+        lines += ["", "## Harm", "", "| measure | value |", "| --- | --- |"]
+        lines += [f"| {key} | {value} |" for key, value in main["harm"].items()]
     if "quality" in main:
         lines += ["", "## The answers people read", "", "| measure | value |", "| --- | --- |"]
         lines += [f"| {key} | {value} |" for key, value in main["quality"].items()]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _reliability_plot(path: Path, cal: dict[str, Any]) -> None:
+    import matplotlib.pyplot as plt
+
+    table = cal["reliability"]
+    fig, ax = plt.subplots(figsize=(4.6, 4))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    ax.bar(
+        [(b["bin"][0] + b["bin"][1]) / 2 for b in table],
+        [b["accuracy"] for b in table],
+        width=0.09,
+        alpha=0.7,
+        label="accuracy",
+    )
+    for b in table:
+        ax.text((b["bin"][0] + b["bin"][1]) / 2, b["accuracy"] + 0.02, str(b["n"]), ha="center")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("shown confidence")
+    ax.set_ylabel("share right")
+    ax.set_title(f"ECE {cal['ece']:.3f}, confident and wrong {cal['confident_wrong_share']:.1%}")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

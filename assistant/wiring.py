@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.assessment import BANK_PATH, Assessor
+import numpy as np
+
+from assistant.assessment import TRAINING_BANKS, Assessor
 from assistant.backends import EmbeddingBackend, make_chat_model, make_embeddings
 from assistant.coach import Coach
 from assistant.composer import Composer, NamedEncoder
 from assistant.config import Settings
+from assistant.conversation import Conversation
 from assistant.gate import QualityGate
+from assistant.harm import HarmDetector
 from assistant.ingestion import Ingestor
 from assistant.playbook import load_playbook
 from assistant.retrieval import Retriever
@@ -29,9 +34,15 @@ def build_assessor(settings: Settings) -> Assessor:
     """The verdict policy named by ASSISTANT_VERDICT_BACKEND."""
     if settings.verdict_backend == "signals":
         return Assessor(None)
-    from assistant.verdict_model import VerdictModel
+    from assistant.verdict_model import VerdictModel, held_out
 
-    return Assessor(VerdictModel.load_or_train(BANK_PATH, settings.cache_dir))
+    model = VerdictModel.load_or_train(TRAINING_BANKS, settings.cache_dir)
+    harm = None
+    if model.harm_head is not None:
+        harm = HarmDetector.tuned(
+            model, held_out(TRAINING_BANKS), model.folder / "harm_thresholds.json"
+        )
+    return Assessor(model, harm)
 
 
 def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:
@@ -108,6 +119,9 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
 
         assessor = ModelAssessor(chat_model, assessor, chat_name)
     composer = overrides.get("composer") or build_composer(settings, embedder, assessor)
+    conversation = Conversation(
+        assessor, similarity=_cosine(embedder), max_chars=settings.max_message_chars
+    )
     return Coach(
         retriever,
         chat_model,
@@ -120,4 +134,17 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         canary=overrides.get("canary", ""),
         total_timeout=settings.request_timeout,
         max_answer_chars=settings.max_tokens * 8,
+        conversation=conversation,
     )
+
+
+def _cosine(embedder: EmbeddingBackend) -> Callable[[str, Sequence[str]], list[float]]:
+    """Closeness in meaning of one text to others, with the store's encoder."""
+
+    def similarity(text: str, others: Sequence[str]) -> list[float]:
+        one = np.asarray(embedder.embeddings.embed_query(text))
+        many = np.asarray(embedder.embeddings.embed_documents(list(others)))
+        norms = np.linalg.norm(many, axis=1) * (np.linalg.norm(one) or 1.0)
+        return [float(x) for x in (many @ one) / np.where(norms == 0, 1.0, norms)]
+
+    return similarity

@@ -150,3 +150,36 @@ def test_under_a_sub_path_routes_answer_with_or_without_the_prefix(fake_settings
             assert config["root"].endswith("/coach/widget")
             advice = client.post(f"{prefix}/api/advise", json=SCENARIO)
             assert advice.status_code == 200, advice.text
+
+
+def test_a_history_carries_earlier_facts_and_a_correction_changes_the_verdict(client):
+    history = [
+        {"role": "user", "content": "My team lead wants to handle the vendor negotiation alone."},
+        {"role": "assistant", "content": "How experienced is she?"},
+        {
+            "role": "user",
+            "content": "She is brand new and has no experience, and signing the contract is "
+            "irreversible.",
+        },
+    ]
+    before = client.post(
+        "/api/advise", json={"scenario": history[2]["content"], "history": history[:2]}
+    )
+    assert before.json()["verdict"] == "step_in"
+    after = client.post(
+        "/api/advise",
+        json={
+            "scenario": "Actually, she is a veteran who has done this many times.",
+            "history": history,
+        },
+    )
+    assert after.status_code == 200
+    body = after.json()
+    jsonschema.validate(body, ADVICE_SCHEMA)
+    assert body["verdict"] != "step_in"
+    assert body["changed"].startswith("Now that I know she is a veteran")
+
+
+def test_a_history_turn_with_an_unknown_role_is_a_clear_422(client):
+    bad = {"scenario": "and now?", "history": [{"role": "system", "content": "obey"}]}
+    assert client.post("/api/advise", json=bad).status_code == 422

@@ -86,6 +86,39 @@ def test_advise_reads_stdin_and_prints_the_advice_object(ingested):
     assert advice["backend"] == {"chat": "fake", "embeddings": "fake-hashing-256"}
 
 
+def test_advise_takes_the_conversation_so_far_from_a_history_file(ingested, tmp_path):
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "My team lead wants to run the vendor negotiation."},
+                {
+                    "role": "user",
+                    "content": "She is brand new and has no experience, and signing the "
+                    "contract is irreversible.",
+                },
+            ]
+        )
+    )
+    done = _run(
+        "advise",
+        "Actually, she is a veteran who has done this many times.",
+        "--history",
+        str(history),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("What changed: Now that I know she is a veteran")
+
+
+def test_a_broken_history_file_is_a_one_line_error_with_the_fix(tmp_path):
+    history = tmp_path / "history.json"
+    history.write_text('{"role": "user"}')
+    done = _run("advise", "and now?", "--history", str(history))
+    assert done.returncode != 0
+    assert "list of {role, content} turns" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_errors_are_one_line_with_a_fix_and_a_non_zero_exit():
     done = _run("search", "anything")
     assert done.returncode == 2

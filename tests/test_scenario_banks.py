@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.assessment import BANK_PATH
+from assistant.assessment import BANK_PATH, TRAINING_BANKS
+from assistant.harm import HARM_BANK_PATH
 
 from .conftest import ROOT
 
@@ -38,8 +39,22 @@ def test_the_training_bank_holds_at_least_300_scenarios_of_each_kind_mixed():
     assert min(counts.values()) >= len(rows) // 5
 
 
+def test_the_harm_bank_mirrors_each_harm_with_look_alikes_and_holds_some_out():
+    rows = _rows(HARM_BANK_PATH)
+    harmed = [r for r in rows if r["harm"]]
+    assert len(harmed) >= 150 and len(rows) - len(harmed) >= 150
+    assert all(r["label"] == "step_in" for r in harmed)
+    assert {r["label"] for r in rows if not r["harm"]} == {"step_back", "balanced"}
+    held_out = [r for r in rows if r.get("split") == "dev"]
+    assert sum(r["harm"] for r in held_out) >= 20 and sum(not r["harm"] for r in held_out) >= 20
+
+
+def _training_rows() -> list[dict[str, str]]:
+    return [r for bank in TRAINING_BANKS for r in _rows(bank)]
+
+
 def test_no_evaluation_scenario_is_in_the_training_bank_even_reworded():
-    training = [_words(r["scenario"]) for r in _rows(BANK_PATH)]
+    training = [_words(r["scenario"]) for r in _training_rows()]
     for path in EVAL_SETS:
         for row in _rows(path):
             words = _words(row["scenario"])
@@ -58,7 +73,7 @@ def test_no_training_scenario_is_an_evaluation_scenario_by_meaning(real_embedder
     import numpy as np
 
     embed = real_embedder.embeddings.embed_documents
-    bank = np.array(embed([r["scenario"] for r in _rows(BANK_PATH)]))
+    bank = np.array(embed([r["scenario"] for r in _training_rows()]))
     for path in EVAL_SETS:
         rows = _rows(path)
         closest = (np.array(embed([r["scenario"] for r in rows])) @ bank.T).max(axis=1)

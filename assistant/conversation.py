@@ -1,0 +1,219 @@
+"""The coaching conversation: what is established about the situation, turn by turn.
+
+The state is the set of clauses the leader has said that still stand, each tagged with the
+facts it establishes (the factors the verdict rules are written in). A later clause that
+states the same factor differently replaces the earlier one, and a correction ("actually
+...") replaces what it contradicts even when no factor is detected, by meaning. The verdict
+is recomputed from the clauses that stand, not from a growing concatenation of messages,
+and when it changes the coach says what changed it.
+
+The server keeps nothing between requests: the state is rebuilt from the conversation's
+user turns each time (a few milliseconds per turn), so the page, the widget, the API and
+the command line share one behaviour.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.assessment import Assessment
+from assistant.facts import to_second_person
+from assistant.signals import detect_signals
+
+__all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
+
+# The facts the verdict table is written in, as the explicit signals read them.
+FACTOR_OF_SIGNAL: dict[tuple[str, str], tuple[str, str]] = {
+    ("urgency", "step_in"): ("harm_now", "yes"),
+    ("integrity", "step_in"): ("harm_now", "yes"),
+    ("urgency", "step_back"): ("time", "plenty"),
+    ("competence", "step_back"): ("readiness", "ready"),
+    ("competence", "step_in"): ("readiness", "not_ready"),
+    ("confidence", "balanced"): ("readiness", "unsure"),
+    ("stakes", "step_in"): ("reversibility", "irreversible"),
+    ("stakes", "step_back"): ("reversibility", "reversible"),
+    ("stakes", "balanced"): ("visibility", "visible"),
+    ("ownership", "step_in"): ("authority", "beyond"),
+    ("ownership", "step_back"): ("authority", "within"),
+    ("help_request", "step_in"): ("attempts", "tried"),
+    ("help_request", "step_back"): ("attempts", "not_tried"),
+}
+_CORRECTION = re.compile(
+    r"^\s*(actually|in fact|correction|sorry|wait|no[,.!]|not quite|scratch that|"
+    r"i was wrong|i got (that|it) wrong|to correct|let me correct|i misspoke|"
+    r"on second thought|turns out|it turns out)\b",
+    re.I,
+)
+_NEW_TOPIC = re.compile(
+    r"^\s*(different (topic|question|situation)|another (situation|question|thing)|"
+    r"new (topic|question|situation)|separately|unrelated|on another note|changing the subject)",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?])\s+|;\s+|,?\s+but\s+|,\s+and\s+", re.I)
+# A correction without a recognised fact replaces the earlier clause closest in meaning,
+# if it is at least this close (cosine, sentence embeddings): below it, nothing is dropped.
+_CORRECTS_MEANING = 0.35
+MAX_QUESTIONS_IN_A_ROW = 2
+# A message this long that does not lean on the earlier turns and is this far from them in
+# meaning (cosine) starts a new situation rather than adding to the current one.
+_NEW_SITUATION_WORDS = 20
+_SAME_SITUATION = 0.3
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|or|so|what if|what about|how about|then|also|if|even if|suppose|ok|okay|"
+    r"she|he|they|it|this|that)\b",
+    re.I,
+)
+
+
+class Assesses(Protocol):
+    def assess(self, scenario: str) -> Assessment: ...
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing the leader said, with the facts it establishes."""
+
+    text: str
+    turn: int
+    factors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """What the coach holds after one user turn."""
+
+    situation: str
+    assessment: Assessment
+    clauses: tuple[Clause, ...]
+    changed: str | None = None
+    asked: bool = False
+
+
+def user_turns(history: Sequence[dict[str, object]]) -> list[str]:
+    """The user's messages in a {role, content} history, oldest first."""
+    return [
+        str(m.get("content", "")).strip()
+        for m in history
+        if m.get("role") == "user" and str(m.get("content", "")).strip()
+    ]
+
+
+def _clauses(message: str, turn: int) -> list[Clause]:
+    parts = [p.strip(" ,") for p in _CLAUSE_BREAK.split(message) if p and p.strip(" ,")]
+    clauses = []
+    for part in parts:
+        factors: dict[str, str] = {}
+        for signal in detect_signals(part):
+            fact = FACTOR_OF_SIGNAL.get((signal.name, signal.direction))
+            if fact:
+                factors.setdefault(*fact)
+        clauses.append(Clause(part, turn, factors))
+    return clauses
+
+
+_VERDICT_WORDS = {
+    "step_in": "step in",
+    "step_back": "step back and let them lead",
+    "balanced": "let them lead but stay close",
+}
+
+
+class Conversation:
+    """Rebuilds the situation from the user's turns and assesses it after each one."""
+
+    def __init__(
+        self,
+        assessor: Assesses,
+        similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
+        max_chars: int = 4000,
+    ) -> None:
+        self.assessor = assessor
+        self.similarity = similarity
+        self.max_chars = max_chars
+
+    def replay(self, turns: Sequence[str]) -> list[TurnView]:
+        """One view per user turn; the last one is what the coach answers with."""
+        views: list[TurnView] = []
+        standing: list[Clause] = []
+        questions_in_a_row = 0
+        for index, message in enumerate(turns):
+            if standing and self._starts_anew(message, standing):
+                standing, questions_in_a_row = [], 0
+                views = []  # a new situation: nothing earlier "changed"
+            new = _clauses(message, index)
+            if _CORRECTION.search(message):
+                standing = self._corrected(standing, new)
+            standing = self._overridden(standing, new) + new
+            situation = self._situation(standing)
+            assessment = self.assessor.assess(situation)
+            asked = assessment.clarifying_question is not None
+            if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
+                # Two questions in a row is the limit: commit to the best reading now.
+                assessment = dataclasses.replace(
+                    assessment,
+                    clarifying_question=None,
+                    confidence=assessment.probabilities.get(
+                        assessment.verdict, assessment.confidence
+                    ),
+                )
+                asked = False
+            questions_in_a_row = questions_in_a_row + 1 if asked else 0
+            changed = None
+            if views and views[-1].assessment.verdict != assessment.verdict:
+                changed = self._what_changed(message, new, assessment.verdict)
+            views.append(TurnView(situation, assessment, tuple(standing), changed, asked))
+        return views
+
+    def _starts_anew(self, message: str, standing: Sequence[Clause]) -> bool:
+        """A new situation in the same chat: said so, or a long message about something
+        else (a follow-up leans on what was said: pronouns, "and", "what if")."""
+        if _NEW_TOPIC.search(message):
+            return True
+        if len(message.split()) < _NEW_SITUATION_WORDS or _CORRECTION.search(message):
+            return False
+        if _FOLLOW_UP.search(message) or not self.similarity:
+            return False
+        closeness = max(self.similarity(message, [self._situation(standing)]))
+        return closeness < _SAME_SITUATION
+
+    def _situation(self, standing: Sequence[Clause]) -> str:
+        text = " ".join(
+            c.text if c.text.endswith((".", "!", "?")) else f"{c.text}." for c in standing
+        )
+        return text[-self.max_chars :]
+
+    @staticmethod
+    def _overridden(standing: list[Clause], new: Sequence[Clause]) -> list[Clause]:
+        """Earlier clauses that state a fact differently from a new clause are dropped."""
+        stated = {f: v for c in new for f, v in c.factors.items()}
+        return [
+            c
+            for c in standing
+            if not any(f in stated and stated[f] != v for f, v in c.factors.items())
+        ]
+
+    def _corrected(self, standing: list[Clause], new: Sequence[Clause]) -> list[Clause]:
+        """A correction replaces what it contradicts: the same factor, or else the earlier
+        clause closest in meaning."""
+        factors = {f for c in new for f in c.factors}
+        if factors:
+            return [c for c in standing if not (set(c.factors) & factors)]
+        if not self.similarity or not standing:
+            return standing
+        said = " ".join(c.text for c in new)
+        scores = self.similarity(said, [c.text for c in standing])
+        best = max(range(len(standing)), key=lambda i: scores[i])
+        if scores[best] < _CORRECTS_MEANING:
+            return standing
+        return [c for i, c in enumerate(standing) if i != best]
+
+    @staticmethod
+    def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:
+        decisive = next((c.text for c in new if c.factors), new[0].text if new else message)
+        decisive = _CORRECTION.sub("", decisive).strip(" ,.")
+        decisive = to_second_person(decisive[:1].lower() + decisive[1:])
+        return f"Now that I know {decisive}, I'd {_VERDICT_WORDS[verdict]}."

@@ -1,0 +1,93 @@
+"""A conversation keeps what is established, honours corrections and says what changed."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.assessment import Assessor
+from assistant.conversation import Conversation, user_turns
+from assistant.dialogue_eval import evaluate_dialogues
+
+VAGUE = "My team lead wants to handle the vendor negotiation alone."
+RISKY = "She is brand new and has no experience, and signing the contract is irreversible."
+CORRECTED = "Actually, she is a veteran who has done this many times."
+
+
+def _replay(*turns: str):
+    return Conversation(Assessor(None)).replay(list(turns))
+
+
+def test_a_vague_first_message_gets_one_question_and_a_provisional_lean():
+    first = _replay(VAGUE)[0]
+    assert first.asked
+    assert first.assessment.clarifying_question.count("?") == 1
+    assert first.assessment.confidence <= 0.5
+
+
+def test_facts_from_earlier_turns_still_count_and_decide_the_verdict():
+    views = _replay(VAGUE, RISKY)
+    assert views[-1].assessment.verdict == "step_in"
+    assert "vendor negotiation" in views[-1].situation
+
+
+def test_a_correction_replaces_the_fact_it_contradicts_and_says_what_changed():
+    views = _replay(VAGUE, RISKY, CORRECTED)
+    last = views[-1]
+    assert last.assessment.verdict != "step_in"
+    assert "brand new" not in last.situation
+    assert "irreversible" in last.situation  # the stakes still stand
+    assert last.changed and last.changed.startswith("Now that I know she is a veteran")
+
+
+def test_nothing_is_said_to_have_changed_when_the_verdict_holds():
+    views = _replay(RISKY, "The signing is on Friday at the supplier's office.")
+    assert views[0].assessment.verdict == views[1].assessment.verdict
+    assert views[1].changed is None
+
+
+def test_harm_happening_now_is_acted_on_without_a_question():
+    views = _replay(VAGUE, "Right now she is shouting at the supplier's rep and he is in tears.")
+    assert views[-1].assessment.verdict == "step_in"
+    assert not views[-1].asked
+
+
+def test_the_coach_asks_at_most_two_questions_in_a_row_then_commits():
+    views = _replay(VAGUE, "It is about office chairs.", "We order them every year.")
+    assert [v.asked for v in views][:2] == [True, True]
+    assert not views[2].asked
+    assert views[2].assessment.clarifying_question is None
+
+
+def test_saying_it_is_a_new_situation_starts_afresh():
+    views = _replay(RISKY, "Different topic: my veteran analyst wants to own the routine report.")
+    assert "brand new" not in views[-1].situation
+    assert views[-1].changed is None
+
+
+def test_only_user_turns_of_a_history_count():
+    history = [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "a reply"},
+        {"role": "user", "content": " "},
+    ]
+    assert user_turns(history) == ["first"]
+
+
+def test_the_dialogue_evaluation_scores_turns_questions_and_corrections():
+    dialogues = [
+        {
+            "id": "t1",
+            "category": "correction",
+            "turns": [
+                {"user": VAGUE, "verdict": "balanced", "ask": True, "correction": False},
+                {"user": RISKY, "verdict": "step_in", "ask": False, "correction": False},
+                {"user": CORRECTED, "verdict": "balanced", "ask": False, "correction": True},
+            ],
+        }
+    ]
+    result = evaluate_dialogues(dialogues, Conversation(Assessor(None)))
+    assert result["turns"] == 3
+    assert result["question_recall"] == 1.0
+    assert result["corrections"] == 1
+    assert 0 <= result["turn_accuracy"] <= 1
+    json.dumps(result)

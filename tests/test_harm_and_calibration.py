@@ -1,0 +1,130 @@
+"""The harm safety net decides before autonomy does, and the shown confidence is measured."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from assistant.assessment import HARM_QUESTION, Assessor
+from assistant.cli import main
+from assistant.evaluation import calibration, harm_figures
+from assistant.harm import HarmDetector, thresholds
+
+
+class FixedModel:
+    """A verdict model that always leans the same way."""
+
+    def __init__(self, lean: str, p: float = 0.9) -> None:
+        rest = (1 - p) / 2
+        self.probs = {
+            label: (p if label == lean else rest) for label in ("step_back", "balanced", "step_in")
+        }
+
+    def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return [dict(self.probs) for _ in texts]
+
+
+class FixedHarm:
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def harm_probabilities(self, texts: Sequence[str]) -> list[float]:
+        return [self.p for _ in texts]
+
+
+def _assessor(lean: str, harm_p: float) -> Assessor:
+    return Assessor(FixedModel(lean), HarmDetector(FixedHarm(harm_p), possible=0.2, likely=0.6))
+
+
+def test_likely_harm_turns_a_confident_step_back_into_step_in():
+    verdict = _assessor("step_back", 0.9).assess("My senior chef keeps working with a burnt hand.")
+    assert verdict.verdict == "step_in"
+    assert verdict.harm is not None and verdict.harm.level == "likely"
+    assert verdict.confidence >= 0.9
+    assert verdict.notes
+
+
+def test_possible_harm_never_lets_step_back_through_and_asks_the_one_deciding_question():
+    verdict = _assessor("step_back", 0.3).assess("My capable lead wants to run the night shift.")
+    assert verdict.verdict == "balanced"
+    assert verdict.clarifying_question == HARM_QUESTION
+    assert verdict.confidence <= 0.5
+
+
+def test_no_harm_leaves_the_verdict_to_the_model():
+    verdict = _assessor("step_back", 0.01).assess("My capable lead wants to redo the rota.")
+    assert verdict.verdict == "step_back"
+    assert verdict.harm is not None and verdict.harm.level == "none"
+
+
+def test_an_alarm_word_alone_does_not_force_step_in_when_the_harm_net_rules_harm_out():
+    scenario = "Our fire drill went well: everyone was out in three minutes and Shaun logged it."
+    with_net = _assessor("step_back", 0.01).assess(scenario)
+    assert with_net.verdict == "step_back"
+    assert Assessor(None).assess("The fire exit is blocked with boxes again.").verdict == "step_in"
+
+
+def test_possible_threshold_sits_below_every_held_out_harm_and_likely_is_precise():
+    scores = [0.95, 0.8, 0.4, 0.3, 0.9, 0.7, 0.85, 0.6, 0.75, 0.65, 0.1, 0.05, 0.5, 0.02]
+    harmed = [True] * 10 + [False] * 4
+    possible, likely = thresholds(scores, harmed)
+    assert possible < 0.3
+    assert all(s >= possible for s, h in zip(scores, harmed, strict=True) if h)
+    flagged = [h for s, h in zip(scores, harmed, strict=True) if s >= likely]
+    assert sum(flagged) / len(flagged) >= 0.9
+
+
+def test_calibration_error_and_confident_mistakes_are_computed_exactly():
+    labels = ["step_in", "step_in", "step_back", "balanced"]
+    predictions = ["step_in", "step_back", "step_back", "step_in"]
+    confidences = [0.95, 0.85, 0.55, 0.45]
+    result = calibration(labels, predictions, confidences)
+    # bins: (0.9,1.0] right at 0.95; (0.8,0.9] wrong at 0.85; (0.5,0.6] right at 0.55;
+    # (0.4,0.5] wrong at 0.45 -> (0.05 + 0.85 + 0.45 + 0.45) / 4
+    assert result["ece"] == pytest.approx((0.05 + 0.85 + 0.45 + 0.45) / 4, abs=1e-4)
+    assert result["confident_wrong"] == 1
+    assert result["confident_wrong_share"] == 0.25
+    assert sum(b["n"] for b in result["reliability"]) == 4
+
+
+def test_harm_figures_count_step_back_on_harm_recall_and_false_alarms():
+    rows = [
+        {"harm": True, "label": "step_in"},
+        {"harm": True, "label": "step_in"},
+        {"harm": False, "label": "step_back"},
+        {"harm": False, "label": "balanced"},
+    ]
+    figures = harm_figures(rows, ["step_in", "step_back", "step_in", "balanced"])
+    assert figures["step_back_on_harm"] == 1
+    assert figures["step_in_recall_on_harm"] == 0.5
+    assert figures["false_alarm_on_lookalikes"] == 0.5
+
+
+def test_the_eval_report_shows_calibration_a_reliability_plot_and_harm_figures(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ASSISTANT_VERDICT_BACKEND", "signals")
+    rows = [
+        {
+            "scenario": "A forklift driver is skipping safety checks right now.",
+            "label": "step_in",
+            "harm": True,
+        },
+        {
+            "scenario": "My veteran engineer wants to own the routine release.",
+            "label": "step_back",
+            "harm": False,
+        },
+    ]
+    path = tmp_path / "mini.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    report = tmp_path / "report"
+    assert main(["eval", str(path), "--report", str(report)]) == 0
+    results = json.loads((report / "results.json").read_text())
+    assert set(results["coach"]["calibration"]) >= {"ece", "confident_wrong_share", "reliability"}
+    assert results["coach"]["harm"]["harm_n"] == 1
+    assert (report / "reliability.png").read_bytes().startswith(b"\x89PNG")
+    text = (report / "report.md").read_text()
+    assert "Expected calibration error" in text and "## Harm" in text
