@@ -323,7 +323,7 @@ class Coach:
         """Stream an answer: the composed answer at once, then the final one (with a
         generated note only if it passed the gate); the last Reply carries everything."""
         message = self.check_input(message)
-        query = standalone_query(message, history)
+        query = standalone_query(message, history, self.max_message_chars)
         assessment = self.assessor.assess(query)
         if not self.is_about_leading(query, assessment):
             yield Reply(

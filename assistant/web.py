@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.coach import Citation, Coach, Reply
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InputTooLargeError
 from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES
 from assistant.retrieval import Passage
@@ -131,6 +131,16 @@ def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, An
     ) -> Iterator[tuple[list[dict[str, Any]], str]]:
         history = list(history or [])
         prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
+        try:
+            coach.check_input(message)
+        except InputTooLargeError as exc:
+            # A refused message never enters the conversation (it would come back as context
+            # with the next one); it stays in the box to be shortened.
+            history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+            yield history, message
+            return
+        except AssistantError:
+            pass  # an empty message: the coach says so below, as before
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
         yield history, ""

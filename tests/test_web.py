@@ -76,6 +76,17 @@ def test_the_page_and_widget_delete_gradios_file_cache_on_a_schedule(fake_coach)
     assert build_widget(fake_coach).delete_cache == DELETE_CACHE
 
 
+def test_a_refused_oversized_message_never_enters_the_conversation(fake_coach):
+    respond = chat_handler(fake_coach)
+    pasted = "My team lead " + "blah " * 20_000
+    history, box = list(respond(pasted, []))[-1]
+    assert box == pasted, "the message stays in the box to be shortened"
+    assert all(pasted not in str(m["content"]) for m in history)
+    assert history[-1]["content"].startswith("⚠️") and "limit is 4000" in history[-1]["content"]
+    history, _ = list(respond("and her?", history))[-1]
+    assert [m["content"] for m in history if m["role"] == "user"] == ["and her?"]
+
+
 @pytest.mark.slow
 def test_the_launched_app_answers_through_gradio_client_with_sources(real_app):
     from gradio_client import Client
