@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from typing import Any
 
 from assistant.assessment import BANK_PATH, Assessor
@@ -22,7 +24,15 @@ __all__ = [
     "build_ingestor",
     "build_retriever",
     "build_store",
+    "process_canary",
 ]
+
+
+@functools.cache
+def process_canary() -> str:
+    """A random marker put in this process's system prompt: any answer holding a piece of it
+    reveals internal text and is withheld. New for every process, so nothing can learn it."""
+    return secrets.token_hex(8)
 
 
 def build_assessor(settings: Settings) -> Assessor:
@@ -117,7 +127,7 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         gate=QualityGate() if settings.generation == "gated" else None,
         min_relevance=settings.min_relevance,
         max_message_chars=settings.max_message_chars,
-        canary=overrides.get("canary", ""),
+        canary=overrides.get("canary") or process_canary(),
         total_timeout=settings.request_timeout,
         max_answer_chars=settings.max_tokens * 8,
     )
