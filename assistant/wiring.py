@@ -72,6 +72,7 @@ def build_ingestor(
         max_file_bytes=settings.max_file_bytes,
         file_timeout=settings.ingest_file_timeout,
         file_memory_mb=settings.ingest_file_memory_mb,
+        allow_private_urls=settings.ingest_private_urls,
     )
 
 
