@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -187,11 +188,17 @@ class BriefFolder:
         return path
 
 
+@functools.cache
+def _process_briefs() -> BriefFolder:
+    """One brief folder for the process: it must outlive any handler that returns a path."""
+    return BriefFolder()
+
+
 def prep_handler(
     coach: Coach, briefs: BriefFolder | None = None
 ) -> Callable[..., tuple[str, str | None]]:
     """The meeting-prep function Gradio calls: a plan in Markdown and a downloadable brief."""
-    folder = briefs or BriefFolder()
+    folder = briefs or _process_briefs()
 
     def prepare_meeting(
         meeting: str, people: str, experience: str, stakes: str, worries: str
