@@ -24,7 +24,7 @@ export ANONYMIZED_TELEMETRY := False
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
@@ -34,14 +34,15 @@ $(STAMP): pyproject.toml
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
 	@echo "==> installing torch (CPU build)"
-	@$(BIN)/pip install --progress-bar off torch==2.13.0
+	@$(BIN)/pip install --progress-bar off -c constraints.txt torch==2.13.0
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
 		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 5 minutes, once)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps --no-cache-dir \
 			llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELHOUSE); \
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
-	@echo "==> installing the project and its dependencies"
-	@$(BIN)/pip install --progress-bar off --find-links $(WHEELHOUSE) -e '.[dev]'
+	@echo "==> installing the project and its dependencies at the versions in constraints.txt"
+	@$(BIN)/pip install --progress-bar off -c constraints.txt --find-links $(WHEELHOUSE) \
+		-e '.[dev]'
 	@echo "==> preparing the verdict model"
 	@$(BIN)/assistant train
 	@touch $(STAMP)

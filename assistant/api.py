@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -15,10 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.coach import Coach
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputTooLargeError
+from assistant.guard import Guard, RateLimiter
 from assistant.web import build_demo, build_widget
 
 __all__ = ["RateLimiter", "SubPath", "create_app"]
@@ -85,28 +84,6 @@ class AdviceOut(BaseModel):
     changed: str | None = None
 
 
-class RateLimiter:
-    """At most `limit` requests per client in any `window` seconds (sliding window)."""
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str) -> tuple[bool, float]:
-        """Whether this request may go ahead, and if not, seconds until it may."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[client]
-            while hits and now - hits[0] > self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False, self.window - (now - hits[0])
-            hits.append(now)
-            return True, 0.0
-
-
 class SubPath:
     """Serve the app under a proxy's sub-path, whether the proxy strips the prefix or not.
 
@@ -148,27 +125,10 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     ancestors = " ".join(["'self'", *sorted(allowed)])
 
     @app.middleware("http")
-    async def guard(
+    async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path.removeprefix(settings.root_path)
-        if path.startswith("/api/"):
-            origin = request.headers.get("origin")
-            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-            if origin and origin != own and origin not in allowed:
-                return _error(403, f"Origin {origin} may not call this API.")
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > settings.max_body_bytes:
-                return _error(413, f"Request body over {settings.max_body_bytes} bytes.")
-            if request.method == "POST":
-                client = request.client.host if request.client else "unknown"
-                ok, wait = limiter.allow(client)
-                if not ok:
-                    return _error(
-                        429,
-                        f"Too many requests; try again in {int(wait) + 1} s.",
-                        {"Retry-After": str(int(wait) + 1)},
-                    )
         response = await call_next(request)
         frame_policy = ancestors if path.startswith("/widget") else "'self'"
         response.headers["Content-Security-Policy"] = (
@@ -179,6 +139,7 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
+    app.add_middleware(Guard, settings=settings, limiter=limiter)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=sorted(allowed),
@@ -186,6 +147,8 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
         allow_headers=["content-type"],
         max_age=600,
     )
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
@@ -225,7 +188,14 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     page = build_demo(coach).queue(
         default_concurrency_limit=concurrency, max_size=settings.queue_size
     )
-    mount = {"ssr_mode": False, "mcp_server": False, "show_error": False, "theme": THEME}
+    # No page takes a file (the guard refuses uploads); the cap holds should one ever slip by.
+    mount = {
+        "ssr_mode": False,
+        "mcp_server": False,
+        "show_error": False,
+        "theme": THEME,
+        "max_file_size": settings.max_page_body_bytes,
+    }
     app = gr.mount_gradio_app(app, widget, path="/widget", footer_links=[], **mount)
     app = gr.mount_gradio_app(app, page, path="/", **mount)
     if settings.root_path:

@@ -65,6 +65,8 @@ _VERDICT_THEME = {
 # that a cancelled request stops the model within ~0.1 s, rarely enough that the page is not
 # sent the whole conversation again for every token (measured: +2 s per answer at every chunk).
 _YIELD_EVERY = 8
+# The conversation is rebuilt from at most this many earlier user turns per request.
+_TURNS_KEPT = 12
 
 _OFF_TOPIC_STEPS = [
     "Describe one situation with your team: who owns the work and what they are doing.",
@@ -329,7 +331,9 @@ class Coach:
         message = self.check_input(message)
         # The situation is rebuilt from the user's turns (facts added, corrections
         # honoured) and the verdict recomputed from what still stands.
-        view = self.conversation.replay([*user_turns(history), message])[-1]
+        # A turn over the cap was refused when sent, so it is not part of the conversation.
+        earlier = [t for t in user_turns(history) if len(t) <= self.max_message_chars]
+        view = self.conversation.replay([*earlier[-_TURNS_KEPT:], message])[-1]
         query, assessment = view.situation, view.assessment
         if not self.is_about_leading(query, assessment):
             yield Reply(

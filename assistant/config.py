@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from assistant.errors import ConfigError
 
@@ -172,6 +173,29 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(
         16_384, ge=256, description="ASSISTANT_MAX_BODY_BYTES: largest API request body."
     )
+    max_page_body_bytes: int = Field(
+        262_144,
+        ge=1024,
+        description="ASSISTANT_MAX_PAGE_BODY_BYTES: largest request body to the page's and the "
+        "widget's own routes (a message plus the conversation so far).",
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description="ASSISTANT_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of "
+        "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; e.g. "
+        "127.0.0.1 for nginx on the same machine. Empty: none.",
+    )
+    allowed_hosts: tuple[str, ...] = Field(
+        (),
+        description="ASSISTANT_ALLOWED_HOSTS: comma-separated host names the app answers to "
+        "besides localhost names and ASSISTANT_HOST (e.g. coach.example.com, *.example.com); "
+        "* allows any. Other Host headers get 400 (DNS rebinding).",
+    )
+    ingest_private_urls: bool = Field(
+        False,
+        description="ASSISTANT_INGEST_PRIVATE_URLS: let `assistant ingest URL` fetch from "
+        "loopback, link-local and private addresses (an intranet); off by default.",
+    )
     max_file_bytes: int = Field(
         20_000_000, description="ASSISTANT_MAX_FILE_BYTES: largest file ingest will read."
     )
@@ -192,6 +216,16 @@ class Settings(BaseModel):
         description="ASSISTANT_INGEST_FILE_MEMORY_MB: most memory, in MB, reading one file "
         "may use on top of the reader's own.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return proxies
 
 
 _ENV = {
@@ -239,7 +273,13 @@ _ENV = {
     "ASSISTANT_CONCURRENCY": "concurrency",
     "ASSISTANT_QUEUE_SIZE": "queue_size",
     "ASSISTANT_MAX_BODY_BYTES": "max_body_bytes",
+    "ASSISTANT_MAX_PAGE_BODY_BYTES": "max_page_body_bytes",
+    "ASSISTANT_TRUSTED_PROXIES": "trusted_proxies",
+    "ASSISTANT_ALLOWED_HOSTS": "allowed_hosts",
+    "ASSISTANT_INGEST_PRIVATE_URLS": "ingest_private_urls",
 }
+
+_LISTS = ("embed_origins", "trusted_proxies", "allowed_hosts")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -250,9 +290,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raw = env.get(var, "").strip()
         if raw:
             values[field] = raw
-    if "embed_origins" in values:
-        origins = str(values["embed_origins"]).split(",")
-        values["embed_origins"] = tuple(o.strip().rstrip("/") for o in origins if o.strip())
+    for name in _LISTS:
+        if name in values:
+            items = str(values[name]).split(",")
+            values[name] = tuple(i.strip().rstrip("/") for i in items if i.strip())
     if "chat_backend" not in values and ("openai_base_url" in values or "openai_api_key" in values):
         values["chat_backend"] = "openai"
     if "root_path" in values:

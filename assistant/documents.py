@@ -6,7 +6,6 @@ import hashlib
 import io
 import re
 import unicodedata
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "LoadedText",
     "chunk_id",
+    "clean_title",
     "discover",
     "load_source",
     "split",
@@ -63,8 +63,14 @@ def chunk_id(source: str, text: str, occurrence: int = 0) -> str:
     return base if occurrence == 0 else f"{base}-{occurrence}"
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
-    """Yield (source, path) for every file under the given files, folders and URLs."""
+def discover(
+    paths: Iterable[str | Path], refused: list[tuple[str, str]] | None = None
+) -> Iterator[tuple[str, Path | None]]:
+    """Yield (source, path) for every file under the given files, folders and URLs.
+
+    A symlink inside a folder that leads out of it is not followed: it is added to `refused`
+    as (source, reason), so a shared folder cannot pull in the files of whoever ingests it.
+    """
     for item in paths:
         raw = str(item)
         if raw.startswith(("http://", "https://")):
@@ -74,8 +80,19 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
-                    yield str(child), child
+                if not child.is_file() or any(p.startswith(".") for p in rel.parts):
+                    continue
+                if not child.resolve().is_relative_to(path):
+                    if refused is not None:
+                        refused.append(
+                            (
+                                str(child),
+                                f"{child}: a link to {child.resolve()}, outside {path}; not "
+                                "followed. Copy the file into the folder to ingest it.",
+                            )
+                        )
+                    continue
+                yield str(child), child
         else:
             yield str(path), path
 
@@ -101,6 +118,20 @@ def _decode(data: bytes, source: str) -> str:
         raise DocumentError(
             f"{source}: not valid UTF-8 text (byte {exc.start}).", "Re-save the file as UTF-8."
         ) from None
+
+
+_FENCE = re.compile(r"<<<|>>>|```|~~~")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TITLE_CHARS = 200
+
+
+def clean_title(title: str) -> str:
+    """A title as one plain line: no line breaks, control or hidden characters, or fences,
+    whatever a PDF's /Title or an HTML <title> held, and at most MAX_TITLE_CHARS long."""
+    title = _INVISIBLE.sub("", unicodedata.normalize("NFC", title))
+    title = _FENCE.sub(lambda m: " ".join(m.group(0)), _CONTROL.sub(" ", title))
+    title = " ".join(title.split()).lstrip("#>-*+ ")
+    return title[:MAX_TITLE_CHARS].rstrip()
 
 
 def _markdown_title(text: str, fallback: str) -> str:
@@ -171,13 +202,21 @@ def _read_html(markup: str) -> tuple[str, str]:
     return text, title
 
 
-def _fetch(url: str, max_bytes: int) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "leadership-coach-ingest"})
+def _fetch(url: str, max_bytes: int, allow_private: bool = False) -> tuple[bytes, str]:
+    from assistant.fetch import NonPublicAddressError, open_url
+
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+        with open_url(url, allow_private=allow_private) as response:
             data = response.read(max_bytes + 1)
             ctype = response.headers.get_content_type()
     except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, NonPublicAddressError):
+            raise DocumentError(
+                f"{url}: refused, {reason}.",
+                "Ingest public addresses only, or set ASSISTANT_INGEST_PRIVATE_URLS=true for an "
+                "intranet you trust.",
+            ) from None
         raise DocumentError(
             f"{url}: could not fetch ({exc}).", "Check the URL and network."
         ) from None
@@ -186,10 +225,12 @@ def _fetch(url: str, max_bytes: int) -> tuple[bytes, str]:
     return data, ctype
 
 
-def load_source(source: str, path: Path | None, max_bytes: int = 20_000_000) -> LoadedText:
+def load_source(
+    source: str, path: Path | None, max_bytes: int = 20_000_000, allow_private: bool = False
+) -> LoadedText:
     """Read one file or URL into clean text, or raise DocumentError with the reason."""
     if path is None:
-        data, ctype = _fetch(source, max_bytes)
+        data, ctype = _fetch(source, max_bytes, allow_private)
         suffix = {"application/pdf": ".pdf", "text/html": ".html", "text/markdown": ".md"}.get(
             ctype, ".txt"
         )
@@ -228,7 +269,7 @@ def load_source(source: str, path: Path | None, max_bytes: int = 20_000_000) -> 
     text = _clean(raw)
     if len(text) < 20:
         raise DocumentError(f"{source}: no readable text found.", "Check that it holds prose.")
-    return LoadedText(source=source, title=_clean(title) or name, text=text, kind=kind)
+    return LoadedText(source=source, title=clean_title(title) or name, text=text, kind=kind)
 
 
 def split(loaded: LoadedText, chunk_size: int = 900, chunk_overlap: int = 120) -> list[Document]:

@@ -74,7 +74,9 @@ class Ingestor:
         max_file_bytes: int = 20_000_000,
         file_timeout: float = 120.0,
         file_memory_mb: int = 2048,
+        allow_private_urls: bool = False,
     ) -> None:
+        self.allow_private_urls = allow_private_urls
         self.store = store
         self.embedder = embedder
         self.chunk_size = chunk_size
@@ -98,11 +100,16 @@ class Ingestor:
         paths = list(paths)
         report = IngestReport()
         stored = self.store.sources()
-        found = list(discover(paths))
+        refused: list[tuple[str, str]] = []
+        found = list(discover(paths, refused))
+        for source, reason in refused:
+            report.failed.append({"path": source, "reason": reason})
+            report.files["failed"] += 1
         seen: set[str] = set()
         show = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(found, desc="ingest", unit="file", disable=not show, file=sys.stderr)
-        with Reader(self.max_file_bytes, self.file_timeout, self.file_memory_mb) as reader:
+        limits = (self.max_file_bytes, self.file_timeout, self.file_memory_mb)
+        with Reader(*limits, allow_private=self.allow_private_urls) as reader:
             for source, path in bar:
                 seen.add(source)
                 try:

@@ -35,15 +35,19 @@ class Passage:
         return asdict(self)
 
 
-def standalone_query(question: str, history: Sequence[dict[str, Any]] = ()) -> str:
+def standalone_query(
+    question: str, history: Sequence[dict[str, Any]] = (), max_chars: int = 4000
+) -> str:
     """Rewrite a follow-up into a query that stands alone, using earlier user turns.
 
     A 135M chat model rewrites unreliably, so this is deterministic: a short question that
     opens like a follow-up or leans on pronouns carries the previous situation with it.
+    The history is the client's word: turns over `max_chars` (which the coach would have
+    refused) are ignored, and the whole query never exceeds `max_chars`.
     """
     question = question.strip()
     earlier = [str(m.get("content", "")) for m in history if m.get("role") == "user"]
-    earlier = [e for e in earlier if e.strip()]
+    earlier = [e.strip() for e in earlier if e.strip() and len(e.strip()) <= max_chars]
     if not earlier:
         return question
     words = len(question.split())
@@ -52,7 +56,13 @@ def standalone_query(question: str, history: Sequence[dict[str, Any]] = ()) -> s
     )
     if not follow_up and words > 8:
         return question
-    return " ".join([*earlier[-2:], question])
+    room = max_chars - len(question) - 1
+    context = " ".join(earlier[-2:])
+    if room <= 0:
+        return question
+    if len(context) > room:
+        context = context[-room:].split(" ", 1)[-1]  # the most recent words, whole
+    return f"{context} {question}"
 
 
 class Retriever:

@@ -54,7 +54,10 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes | None:
 class Reader:
     """A reader process, restarted whenever a file kills, stalls or exhausts it."""
 
-    def __init__(self, max_bytes: int, timeout_s: float, memory_mb: int) -> None:
+    def __init__(
+        self, max_bytes: int, timeout_s: float, memory_mb: int, allow_private: bool = False
+    ) -> None:
+        self.allow_private = allow_private
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
@@ -99,7 +102,8 @@ class Reader:
         assert process.stdin and process.stdout
         deadline = time.monotonic() + self.timeout_s
         try:
-            _write(process.stdin, (source, None if path is None else str(path), self.max_bytes))
+            raw = None if path is None else str(path)
+            _write(process.stdin, (source, raw, self.max_bytes, self.allow_private))
             header = _read_exactly(process.stdout.fileno(), _HEADER.size, deadline)
             body = (
                 None
@@ -147,12 +151,18 @@ def serve(memory_mb: int) -> None:
     requests = sys.stdin.buffer
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     while header := requests.read(_HEADER.size):
-        source, raw_path, max_bytes = pickle.loads(requests.read(_HEADER.unpack(header)[0]))  # noqa: S301
+        message = pickle.loads(requests.read(_HEADER.unpack(header)[0]))  # noqa: S301
+        source, raw_path, max_bytes, allow_private = message
         resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory_mb * 2**20, hard))
         try:
             outcome: tuple[Any, ...] = (
                 "ok",
-                load_source(source, None if raw_path is None else Path(raw_path), max_bytes),
+                load_source(
+                    source,
+                    None if raw_path is None else Path(raw_path),
+                    max_bytes,
+                    allow_private,
+                ),
             )
         except DocumentError as exc:
             outcome = ("error", exc.message, exc.fix)

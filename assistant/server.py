@@ -41,6 +41,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from assistant.api import create_app
 
+    settings = settings.model_copy(update={"host": host, "port": port})  # the served host
     coach = prepare_coach(settings)
     app = create_app(coach, settings)
     # The page is up at once; the first user's request waits only for what is left.

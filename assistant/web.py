@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
+import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,13 +17,14 @@ from typing import Any
 import gradio as gr
 
 from assistant.coach import Citation, Coach, Reply
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InputTooLargeError
 from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES
 from assistant.retrieval import Passage
 
 __all__ = [
     "EXAMPLES",
+    "BriefFolder",
     "build_demo",
     "build_widget",
     "chat_handler",
@@ -38,6 +43,11 @@ EXAMPLES = [
     "the owner is on holiday.",
     "How do I hand control back after stepping in during an incident?",
 ]
+
+# Gradio keeps a copy of every file it serves (the meeting briefs); every 10 minutes it
+# deletes those older than an hour, so its cache cannot fill the disk the store lives on.
+DELETE_CACHE = (600, 3600)
+BRIEF_MAX_AGE = 600.0
 
 _ICONS = {"step_in": "🛑", "step_back": "🌱", "balanced": "🤝"}
 
@@ -122,6 +132,16 @@ def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, An
     ) -> Iterator[tuple[list[dict[str, Any]], str]]:
         history = list(history or [])
         prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
+        try:
+            coach.check_input(message)
+        except InputTooLargeError as exc:
+            # A refused message never enters the conversation (it would come back as context
+            # with the next one); it stays in the box to be shortened.
+            history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+            yield history, message
+            return
+        except AssistantError:
+            pass  # an empty message: the coach says so below, as before
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
         yield history, ""
@@ -143,8 +163,42 @@ def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, An
     return respond
 
 
-def prep_handler(coach: Coach) -> Callable[..., tuple[str, str | None]]:
+class BriefFolder:
+    """Where downloadable briefs are written: one folder per brief inside a private one.
+
+    Gradio copies a returned file into its own cache before the next request can need it,
+    so each write removes the briefs older than `max_age`; the rest go when the process ends.
+    """
+
+    def __init__(self, max_age: float = BRIEF_MAX_AGE) -> None:
+        self.max_age = max_age
+        self._root = tempfile.TemporaryDirectory(prefix="briefs-")
+        self.path = Path(self._root.name)
+
+    def write(self, text: str, name: str = "meeting-brief.md") -> Path:
+        """Write one brief and return its path; older briefs are removed."""
+        now = time.time()
+        for old in self.path.iterdir():
+            if now - old.stat().st_mtime >= self.max_age:
+                shutil.rmtree(old, ignore_errors=True)
+        folder = self.path / uuid.uuid4().hex
+        folder.mkdir()
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+@functools.cache
+def _process_briefs() -> BriefFolder:
+    """One brief folder for the process: it must outlive any handler that returns a path."""
+    return BriefFolder()
+
+
+def prep_handler(
+    coach: Coach, briefs: BriefFolder | None = None
+) -> Callable[..., tuple[str, str | None]]:
     """The meeting-prep function Gradio calls: a plan in Markdown and a downloadable brief."""
+    folder = briefs or _process_briefs()
 
     def prepare_meeting(
         meeting: str, people: str, experience: str, stakes: str, worries: str
@@ -160,10 +214,7 @@ def prep_handler(coach: Coach) -> Callable[..., tuple[str, str | None]]:
             log.exception("meeting prep failed")
             return "⚠️ Something went wrong while preparing. Please try again.", None
         brief = to_markdown(plan)
-        folder = Path(tempfile.mkdtemp(prefix="brief-"))
-        path = folder / "meeting-brief.md"
-        path.write_text(brief, encoding="utf-8")
-        return _safe(brief), str(path)
+        return _safe(brief), str(folder.write(brief))
 
     return prepare_meeting
 
@@ -173,7 +224,7 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
 
     respond = chat_handler(coach)
 
-    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(
             f"# {title}\nDescribe a situation with your team and get an explained verdict: "
             "**step back**, **step in**, or **let them lead but stay close**, with sources."
@@ -217,7 +268,9 @@ def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
     """The compact chat made for an iframe: chat, verdict card and sources; no tabs."""
     respond = chat_handler(coach)
 
-    with gr.Blocks(title=title, analytics_enabled=False, fill_height=True) as widget:
+    with gr.Blocks(
+        title=title, analytics_enabled=False, fill_height=True, delete_cache=DELETE_CACHE
+    ) as widget:
         chatbot = gr.Chatbot(label=title, elem_id="widget-chat", height=430, autoscroll=False)
         with gr.Row():
             box = gr.Textbox(

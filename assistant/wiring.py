@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,7 +29,15 @@ __all__ = [
     "build_ingestor",
     "build_retriever",
     "build_store",
+    "process_canary",
 ]
+
+
+@functools.cache
+def process_canary() -> str:
+    """A random marker put in this process's system prompt: any answer holding a piece of it
+    reveals internal text and is withheld. New for every process, so nothing can learn it."""
+    return secrets.token_hex(8)
 
 
 def build_assessor(settings: Settings) -> Assessor:
@@ -73,6 +83,7 @@ def build_ingestor(
         max_file_bytes=settings.max_file_bytes,
         file_timeout=settings.ingest_file_timeout,
         file_memory_mb=settings.ingest_file_memory_mb,
+        allow_private_urls=settings.ingest_private_urls,
     )
 
 
@@ -131,7 +142,7 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
         gate=QualityGate() if settings.generation == "gated" else None,
         min_relevance=settings.min_relevance,
         max_message_chars=settings.max_message_chars,
-        canary=overrides.get("canary", ""),
+        canary=overrides.get("canary") or process_canary(),
         total_timeout=settings.request_timeout,
         max_answer_chars=settings.max_tokens * 8,
         conversation=conversation,

@@ -36,7 +36,7 @@ def client(hermetic_env, tmp_path):
     build_ingestor(settings).run([folder])
     chat = GenericFakeChatModel(messages=iter([AIMessage(content=REPLY)] * 50))
     coach = build_coach(settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None))
-    with TestClient(create_app(coach, settings)) as test_client:
+    with TestClient(create_app(coach, settings), base_url="http://localhost") as test_client:
         yield test_client
 
 
@@ -142,7 +142,7 @@ def test_under_a_sub_path_routes_answer_with_or_without_the_prefix(fake_settings
     settings = fake_settings.model_copy(update={"root_path": "/coach"})
     build_ingestor(settings).run([KNOWLEDGE / "when-to-step-in.md"])
     app = create_app(build_coach(settings), settings)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         for prefix in ("", "/coach"):
             assert client.get(f"{prefix}/healthz").status_code == 200
             assert client.get(f"{prefix}/widget/").status_code == 200

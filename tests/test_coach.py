@@ -172,6 +172,34 @@ def test_an_oversized_message_is_refused_before_any_model_call(coach_factory):
         list(coach.stream_chat("team " * 2000))
 
 
+class _SeenAssessor(Assessor):
+    """The local assessor, recording every text it is asked to assess (what the models see)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.seen: list[str] = []
+
+    def assess(self, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.seen.append(text)
+        return super().assess(text, *args, **kwargs)
+
+
+def test_the_history_cannot_carry_more_than_the_message_cap_to_the_models(coach_factory):
+    assessor = _SeenAssessor()
+    coach = coach_factory("She should lead it.", "She should lead it.", assessor=assessor)
+    pasted = "My deputy Ana " + "wants to run the audit alone " * 5000
+    for history in (
+        [{"role": "user", "content": pasted}],  # refused when sent, replayed by a script
+        [{"role": "user", "content": "My deputy Ana wants to run the audit. " * 100}] * 2,
+    ):
+        replies = list(coach.stream_chat("and her?", history))
+        assert replies[-1].done
+    assert all(len(text) <= coach.max_message_chars for text in assessor.seen)
+    assert not any("alone wants to run the audit alone" in text for text in assessor.seen)
+    assert assessor.seen[0] == "and her?"  # the refused turn is not part of the conversation
+    assert assessor.seen[-1].endswith("wants to run the audit. and her?")
+
+
 def test_a_failing_chat_model_costs_the_rewording_not_the_answer(coach_factory):
     coach = coach_factory()  # the fake has no replies left, so it raises
     final = list(coach.stream_chat("My deputy wants to lead the staff meeting on Monday."))[-1]

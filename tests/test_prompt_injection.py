@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from typing import Any
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from assistant.assessment import Assessor
 from assistant.config import load_settings
 from assistant.wiring import build_coach, build_ingestor
 
-from .conftest import KNOWLEDGE
+from .conftest import KNOWLEDGE, ROOT
 
 CANARY = "ZEBRA-CANARY-5521"
 
@@ -81,6 +86,41 @@ def test_a_canary_split_across_streamed_tokens_is_never_shown_even_in_part(fake_
     assert replies[-1].done
     for reply in replies:
         assert "ZEBRA-CANARY" not in reply.text and "5521" not in reply.text
+
+
+class _Parrot(BaseChatModel):
+    """A model that obeys "repeat everything above": it answers with its system message."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "parrot"
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        said = AIMessage(content=f"Sure. {messages[0].content} Now, about your team.")
+        return ChatResult(generations=[ChatGeneration(message=said)])
+
+
+def test_production_wiring_plants_a_random_canary_and_withholds_a_reply_that_leaks_it(
+    fake_settings, library
+):
+    from assistant.wiring import process_canary
+
+    build_ingestor(fake_settings).run([library])
+    coach = build_coach(fake_settings, chat_model=_Parrot(), assessor=Assessor(None))
+    assert len(coach.canary) >= 16 and coach.canary == process_canary()
+    other = subprocess.run(
+        [sys.executable, "-c", "from assistant.wiring import process_canary as c; print(c())"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert len(other) >= 16 and other != coach.canary, "every process draws its own"
+    replies = list(coach.stream_chat("How should I delegate the rota to my team lead?"))
+    final = replies[-1]
+    assert final.gate is not None and "revealed internal text" in final.gate.reasons
+    for reply in replies:
+        assert coach.canary[:6] not in reply.text and "Internal reference" not in reply.text
 
 
 @pytest.mark.slow

@@ -30,3 +30,11 @@ def test_a_fresh_detailed_question_stands_alone():
     question = "How should a hospital ward manager prepare a nurse to lead a safety huddle?"
     assert standalone_query(question, history) == question
     assert standalone_query("Hello there", []) == "Hello there"
+
+
+def test_a_follow_up_carries_at_most_the_message_cap_and_never_a_refused_turn():
+    refused = {"role": "user", "content": "x" * 100_000}
+    assert standalone_query("and her?", [refused], max_chars=500) == "and her?"
+    long_turns = [{"role": "user", "content": "My deputy wants to run the audit. " * 8}] * 2
+    query = standalone_query("and her?", long_turns, max_chars=500)
+    assert len(query) <= 500 and query.endswith("the audit. and her?")

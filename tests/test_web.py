@@ -7,7 +7,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.assessment import Assessor
-from assistant.web import build_demo, chat_handler
+from assistant.web import BriefFolder, build_demo, chat_handler, prep_handler
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
@@ -55,6 +55,36 @@ def test_the_page_shows_the_active_backends(fake_coach):
     demo = build_demo(fake_coach)
     config = str(demo.config)
     assert "scripted" in config and "fake-hashing-256" in config
+
+
+def test_meeting_briefs_do_not_pile_up_in_temporary_folders(fake_coach):
+    briefs = BriefFolder(max_age=0)
+    prepare_meeting = prep_handler(fake_coach, briefs)
+    paths = [
+        Path(prepare_meeting(f"Quarterly review {n}", "Ana", "new", "budget", "")[1] or "")
+        for n in range(3)
+    ]
+    assert paths[-1].read_text(encoding="utf-8").startswith("# Meeting brief")
+    assert not paths[0].exists() and not paths[0].parent.exists()
+    assert [p.name for p in briefs.path.iterdir()] == [paths[-1].parent.name]
+
+
+def test_the_page_and_widget_delete_gradios_file_cache_on_a_schedule(fake_coach):
+    from assistant.web import DELETE_CACHE, build_widget
+
+    assert build_demo(fake_coach).delete_cache == DELETE_CACHE
+    assert build_widget(fake_coach).delete_cache == DELETE_CACHE
+
+
+def test_a_refused_oversized_message_never_enters_the_conversation(fake_coach):
+    respond = chat_handler(fake_coach)
+    pasted = "My team lead " + "blah " * 20_000
+    history, box = list(respond(pasted, []))[-1]
+    assert box == pasted, "the message stays in the box to be shortened"
+    assert all(pasted not in str(m["content"]) for m in history)
+    assert history[-1]["content"].startswith("⚠️") and "limit is 4000" in history[-1]["content"]
+    history, _ = list(respond("and her?", history))[-1]
+    assert [m["content"] for m in history if m["role"] == "user"] == ["and her?"]
 
 
 @pytest.mark.slow

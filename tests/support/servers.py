@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,6 +78,37 @@ class AppServer:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+class InProcessApp:
+    """An ASGI app served by uvicorn on loopback from a thread of the test process."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        # As `assistant serve` runs it: proxy headers are the app's business, not uvicorn's.
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", proxy_headers=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> InProcessApp:
+        self.thread.start()
+        deadline = time.time() + 60
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -158,6 +190,7 @@ http {{
             proxy_read_timeout 300s;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Prefix {path};
         }}
     }}
