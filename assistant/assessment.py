@@ -32,12 +32,13 @@ TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH)
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
 OTHER_SIGNAL_WEIGHT = 0.3
-# A missed intervention costs more than an unneeded check-in, and the trained model
-# under-calls step_in; this log-odds shift was set on the development split.
-STEP_IN_PRIOR = 1.0
+# A missed intervention costs more than an unneeded check-in; this log-odds shift towards
+# step_in was chosen on the development split and the harm bank's held-out rows (0.5: dev
+# accuracy as at 0 or 1, harm recall 0.97 there; see the README's judgement section).
+STEP_IN_PRIOR = 0.5
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
-TEMPERATURE = 1.0
+TEMPERATURE = 1.6
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
     "or has that already been dealt with?"

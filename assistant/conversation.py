@@ -138,12 +138,13 @@ class Conversation:
     def replay(self, turns: Sequence[str]) -> list[TurnView]:
         """One view per user turn; the last one is what the coach answers with."""
         views: list[TurnView] = []
+        previous: TurnView | None = None
         standing: list[Clause] = []
         questions_in_a_row = 0
         for index, message in enumerate(turns):
             if standing and self._starts_anew(message, standing):
                 standing, questions_in_a_row = [], 0
-                views = []  # a new situation: nothing earlier "changed"
+                previous = None  # a new situation: nothing earlier "changed"
             new = _clauses(message, index)
             if _CORRECTION.search(message):
                 standing = self._corrected(standing, new)
@@ -163,9 +164,10 @@ class Conversation:
                 asked = False
             questions_in_a_row = questions_in_a_row + 1 if asked else 0
             changed = None
-            if views and views[-1].assessment.verdict != assessment.verdict:
+            if previous and previous.assessment.verdict != assessment.verdict:
                 changed = self._what_changed(message, new, assessment.verdict)
-            views.append(TurnView(situation, assessment, tuple(standing), changed, asked))
+            previous = TurnView(situation, assessment, tuple(standing), changed, asked)
+            views.append(previous)
         return views
 
     def _starts_anew(self, message: str, standing: Sequence[Clause]) -> bool:
