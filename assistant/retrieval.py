@@ -61,8 +61,11 @@ def standalone_query(question: str, history: Sequence[dict[str, Any]] = ()) -> s
 
 # Candidates each ranking contributes to the fusion: deep enough that a passage ranked well
 # by one list and poorly by the other still meets itself; Chroma and BM25 cost about the same
-# for 50 as for 12.
+# for 50 as for 12 when only ids are read.
 CANDIDATES = 50
+# Fused candidates read back (text and vector) and ordered: fixed, not a multiple of k, so
+# the first passages of a longer search are the shorter search (3 x the coach's 8).
+WINDOW = 24
 
 # Playbook moves are the composer's material, and coach.citations already quotes them only
 # when no other text is relevant; ranking them after relevant texts does the same here, so
@@ -178,19 +181,15 @@ class Retriever:
 
     def _hybrid(self, query: str, vector: Sequence[float], k: int) -> list[StoredChunk]:
         depth = max(CANDIDATES, k * 3)
-        dense = self.store.query(vector, depth)
-        words = self.lexical_index().search(query, depth)
         order = reciprocal_rank_fusion(
-            [[str(h.document.id) for h in dense], [cid for cid, _ in words]]
+            [
+                self.store.nearest(vector, depth),
+                [cid for cid, _ in self.lexical_index().search(query, depth)],
+            ]
         )
-        by_id = {str(h.document.id): h for h in dense}
-        # Passages found only by their words are read back with their vectors, so their
-        # score is the same cosine similarity as the others'.
-        by_id.update(
-            (str(h.document.id), h)
-            for h in self.store.scored([cid for cid in order if cid not in by_id], vector)
-        )
-        fused = [by_id[cid] for cid in order if cid in by_id]
+        # One read for the window, vectors included: every passage, whichever list found it,
+        # is scored by the same cosine similarity, so a relevance threshold means one thing.
+        fused = self.store.scored(order[: max(WINDOW, k)], vector)
         return supporting_last(
             fused,
             lambda h: str(h.document.metadata.get("source", "")),

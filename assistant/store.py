@@ -205,6 +205,13 @@ class ChunkStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
+    def nearest(self, vector: Sequence[float], k: int) -> list[str]:
+        """Ids of the k nearest chunks, best first, without reading their texts."""
+        if k <= 0:
+            return []
+        got = self._collection.query(query_embeddings=[list(vector)], n_results=k, include=[])
+        return [str(cid) for cid in got["ids"][0]]
+
     def query(self, vector: Sequence[float], k: int) -> list[StoredChunk]:
         """The k nearest chunks, best first, scored by cosine similarity."""
         if k <= 0:
