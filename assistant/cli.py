@@ -173,6 +173,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retrieval_eval import evaluate_retrieval, load_questions
+    from assistant.wiring import build_retriever
+
+    retriever = build_retriever(settings)
+    results = {}
+    for file in args.files:
+        rows = load_questions(Path(file))
+        results[file] = evaluate_retrieval(
+            rows, lambda q, k: [p.text for p in retriever.search(q, k)]
+        )
+    if args.json:
+        _print_json(results)
+        return 0
+    for file, r in results.items():
+        print(
+            f"{file}: n={r['n']} hit@1={r['hit_at_1']} hit@5={r['hit_at_5']} mrr={r['mrr']} "
+            f"({settings.retrieval} retrieval)"
+        )
+        for question in r["missed_at_5"]:
+            print(f"  missed at 5: {question}")
+    return 0
+
+
 def cmd_eval_gate(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.gate import QualityGate
     from assistant.gate_eval import calibrate, describe, gate_scores, load_labelled
@@ -334,6 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "eval-retrieval", help="hit@1, hit@5 and MRR of question sets against the store"
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        help="question sets (JSONL: question, source, needle), e.g. eval/retrieval_questions.jsonl",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_retrieval)
 
     p = sub.add_parser("eval-gate", help="precision and recall of the quality gate")
     p.add_argument(

@@ -117,6 +117,30 @@ class Settings(BaseModel):
         120, ge=0, description="ASSISTANT_CHUNK_OVERLAP: characters shared by adjacent chunks."
     )
     top_k: int = Field(4, ge=1, le=20, description="ASSISTANT_TOP_K: passages given to the model.")
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="ASSISTANT_RETRIEVAL: hybrid (the store's vectors and a BM25 index of its "
+        "texts and titles, fused by reciprocal rank) or dense (vectors only).",
+    )
+    per_source_cap: int = Field(
+        2,
+        ge=1,
+        description="ASSISTANT_PER_SOURCE_CAP: most passages one document may place among the "
+        "top k, so the rest come from other documents (filled from it if nothing else is left).",
+    )
+    supporting_sources: tuple[str, ...] = Field(
+        ("*/playbook/*",),
+        description="ASSISTANT_SUPPORTING_SOURCES: comma-separated path patterns of sources "
+        "ranked after relevant passages from the others (the coaching playbook's moves: the "
+        "composer uses them and citations quote them only when nothing else is relevant).",
+    )
+    lexical_refresh_s: float = Field(
+        5.0,
+        ge=0,
+        description="ASSISTANT_LEXICAL_REFRESH_S: how often, at most, a search checks whether "
+        "another process changed the store since the BM25 index was built (0: every search). "
+        "Changes made by this process are seen at once.",
+    )
     min_relevance: float = Field(
         0.2,
         description="ASSISTANT_MIN_RELEVANCE: cosine similarity under which the library is "
@@ -256,6 +280,10 @@ _ENV = {
     "ASSISTANT_CHUNK_OVERLAP": "chunk_overlap",
     "ASSISTANT_TOP_K": "top_k",
     "ASSISTANT_MIN_RELEVANCE": "min_relevance",
+    "ASSISTANT_RETRIEVAL": "retrieval",
+    "ASSISTANT_PER_SOURCE_CAP": "per_source_cap",
+    "ASSISTANT_LEXICAL_REFRESH_S": "lexical_refresh_s",
+    "ASSISTANT_SUPPORTING_SOURCES": "supporting_sources",
     "ASSISTANT_MAX_TOKENS": "max_tokens",
     "ASSISTANT_CONTEXT_TOKENS": "context_tokens",
     "ASSISTANT_THREADS": "threads",
@@ -294,6 +322,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         if name in values:
             items = str(values[name]).split(",")
             values[name] = tuple(i.strip().rstrip("/") for i in items if i.strip())
+    if "supporting_sources" in values:
+        patterns = str(values["supporting_sources"]).split(",")
+        values["supporting_sources"] = tuple(p.strip() for p in patterns if p.strip())
     if "chat_backend" not in values and ("openai_base_url" in values or "openai_api_key" in values):
         values["chat_backend"] = "openai"
     if "root_path" in values:

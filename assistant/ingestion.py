@@ -126,6 +126,9 @@ class Ingestor:
                 self._flush(report, when_full=True)
             self._flush(report)
         self._prune_deleted(paths, stored, seen, report)
+        # Every run, changed or not: after a killed run, the re-run is what tells readers
+        # in other processes to rebuild what they derive from the store.
+        self.store.mark_changed()
         report.total = self.store.count()
         return report
 

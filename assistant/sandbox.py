@@ -37,11 +37,19 @@ def _write(stream: IO[bytes], message: Any) -> None:
     stream.flush()
 
 
+def _readable(fd: int, timeout_s: float) -> bool:
+    # poll, not select: select() refuses descriptors above 1023, which a long-running
+    # server (or a long test run) reaches once enough stores and sockets have been opened.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    return bool(poller.poll(timeout_s * 1000))
+
+
 def _read_exactly(fd: int, size: int, deadline: float) -> bytes | None:
     chunks: list[bytes] = []
     while size:
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        if remaining <= 0 or not _readable(fd, remaining):
             return None
         chunk = os.read(fd, min(size, 1 << 20))
         if not chunk:

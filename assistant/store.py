@@ -8,7 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,9 @@ class ChunkStore:
         self.location = location
         self.local_dir = local_dir
         self.min_free_mb = min_free_mb
+        # Counts this process's writes, so an index derived from the store (the BM25 index)
+        # knows at no cost that it is stale; other processes' writes are seen via revision().
+        self.local_writes = 0
 
     def _ensure_space(self, payload_bytes: int) -> None:
         """Refuse a write the disk may not hold.
@@ -121,18 +125,72 @@ class ChunkStore:
             metadatas=[dict(c.metadata) for c in chunks],
             embeddings=[list(v) for v in vectors],
         )
+        self.local_writes += 1
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         """Refresh metadata of chunks whose text did not change."""
         if ids:
             self._ensure_space(sum(len(str(m)) for m in metadatas))
             self._collection.update(ids=list(ids), metadatas=[dict(m) for m in metadatas])
+            self.local_writes += 1
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
         if ids:
             self._ensure_space(sum(len(i) for i in ids))
             self._collection.delete(ids=list(ids))
+            self.local_writes += 1
+
+    def revision(self) -> str:
+        """A mark that changes when an ingest run ends, read afresh from the store (server or
+        disk), so every process sees another's ingest."""
+        fresh = self._client.get_collection(self._collection.name)
+        return str((fresh.metadata or {}).get("revision", ""))
+
+    def mark_changed(self) -> None:
+        """Tell every reader of the store that its contents may have changed.
+
+        Called once per ingest run rather than per write (a metadata write each time would
+        cost ingest speed); a run killed before it is followed by a re-run, which calls it.
+        """
+        meta = dict(self._collection.metadata or {})
+        meta["revision"] = uuid.uuid4().hex
+        meta.pop("hnsw:space", None)  # Chroma refuses to change the distance afterwards.
+        self._collection.modify(metadata=meta)
+        self.local_writes += 1
+
+    def texts(self, page: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every stored chunk's id, text and metadata, a page at a time."""
+        offset = 0
+        while True:
+            got = self._collection.get(
+                include=["documents", "metadatas"], limit=page, offset=offset
+            )
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+            offset += len(got["ids"])
+
+    def scored(self, ids: Sequence[str], vector: Sequence[float]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked, each scored by cosine similarity to `vector`
+        (for passages a query found by words, so their score means what a vector hit's
+        does); unknown ids are skipped."""
+        if not ids:
+            return []
+        import numpy as np
+
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        query = np.asarray(vector, dtype=np.float32)
+        query /= np.linalg.norm(query) or 1.0
+        found = {}
+        for cid, text, meta, emb in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
+        ):
+            emb = np.asarray(emb, dtype=np.float32)
+            similarity = float(emb @ query) / (float(np.linalg.norm(emb)) or 1.0)
+            doc = Document(id=cid, page_content=text or "", metadata=dict(meta or {}))
+            found[cid] = StoredChunk(doc, round(similarity, 4))
+        return [found[i] for i in ids if i in found]
 
     def get(self, ids: Sequence[str]) -> list[Document]:
         """Read chunks back by id, in the order asked; unknown ids are skipped."""
@@ -146,6 +204,13 @@ class ChunkStore:
             )
         }
         return [by_id[i] for i in ids if i in by_id]
+
+    def nearest(self, vector: Sequence[float], k: int) -> list[str]:
+        """Ids of the k nearest chunks, best first, without reading their texts."""
+        if k <= 0:
+            return []
+        got = self._collection.query(query_embeddings=[list(vector)], n_results=k, include=[])
+        return [str(cid) for cid in got["ids"][0]]
 
     def query(self, vector: Sequence[float], k: int) -> list[StoredChunk]:
         """The k nearest chunks, best first, scored by cosine similarity."""

@@ -96,7 +96,16 @@ def build_retriever(
     embedder = embedder or make_embeddings(settings)
     store = store or build_store(settings)
     store.check_model(embedder.name, embedder.dim)
-    return Retriever(store, embedder, settings.top_k)
+    return Retriever(
+        store,
+        embedder,
+        settings.top_k,
+        mode=settings.retrieval,
+        per_source_cap=settings.per_source_cap,
+        min_relevance=settings.min_relevance,
+        refresh_s=settings.lexical_refresh_s,
+        supporting=settings.supporting_sources,
+    )
 
 
 def build_composer(settings: Settings, embedder: EmbeddingBackend, assessor: Any) -> Composer:

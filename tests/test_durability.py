@@ -114,3 +114,34 @@ def test_an_ingest_with_the_real_embedder_killed_mid_embedding_converges(tmp_pat
         report = _ingest(data, library, "embedded")
         assert report["total"] == expected, f"trial {trial}: {report}"
         assert report["failed"] == []
+
+
+def test_after_a_killed_ingest_and_a_re_run_the_word_index_matches_the_store(library, tmp_path):
+    from assistant.backends import EmbeddingBackend, HashingEmbeddings
+    from assistant.retrieval import Retriever
+    from assistant.store import open_store
+
+    clean_data = tmp_path / "clean"
+    _ingest(clean_data, library)
+    clean = Retriever(
+        open_store(clean_data, "leadership"), EmbeddingBackend(HashingEmbeddings(), "f")
+    )
+    expected = set(clean.lexical_index().ids)
+    rng = random.Random(18)
+    for trial in range(3):
+        data = tmp_path / f"killed-{trial}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ingest", str(library), "--json"],
+            env=_env(data),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(2.0, 6.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _ingest(data, library)
+        store = open_store(data, "leadership")
+        retriever = Retriever(store, EmbeddingBackend(HashingEmbeddings(), "f"))
+        assert set(retriever.lexical_index().ids) == {c for c, _, _ in store.texts()} == expected
+        assert retriever.search("tripwires agreed in advance", 4)

@@ -113,3 +113,25 @@ def test_deeply_nested_html_is_read_or_refused_without_stopping_the_batch(hermet
     assert report.files["new"] + report.files["failed"] == 2
     assert "nested.html" not in failures or "\n" not in failures["nested.html"]
     assert "when-to-step-in.md" not in failures
+
+
+def test_files_still_ingest_when_the_process_holds_more_than_a_thousand_descriptors(tmp_path):
+    import os
+    import resource
+
+    from assistant.sandbox import Reader
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"the hard limit on open files here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        note = tmp_path / "note.md"
+        note.write_text("# A note\n\nDelegate the outcome, not the method.\n")
+        loaded = Reader(max_bytes=1 << 20, timeout_s=20, memory_mb=512).read(str(note), note)
+        assert "Delegate the outcome" in loaded.text
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
