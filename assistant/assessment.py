@@ -143,6 +143,12 @@ class Assessor:
                 notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
             verdict, question = "step_in", None
             confidence = max(final["step_in"], harm.probability if harm else 0.8)
+        elif (rule := _decisive_rule(signals)) and verdict != "step_in":
+            # A row of the verdict table whose facts the scenario states outright decides,
+            # whatever the model's reading of the whole.
+            notes.append(rule)
+            verdict, question = "step_in", None
+            confidence = max(final["step_in"], RULE_CONFIDENCE)
         elif harm and harm.level == "possible" and verdict == "step_back":
             notes.append("Someone may be at risk, so not a plain step back until that is known.")
             verdict, question = "balanced", HARM_QUESTION
@@ -158,6 +164,25 @@ class Assessor:
             notes=notes,
             harm=harm,
         )
+
+
+# Rows of the verdict table (DESIGN.md) stated outright by two explicit signals.
+_TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str]] = [
+    (
+        frozenset({("competence", "step_in"), ("stakes", "step_in")}),
+        "High stakes that are hard to undo, with an owner who has not done this before: "
+        "that calls for stepping in.",
+    ),
+]
+# The confidence shown when a stated row decides: the row is the design's own, but its facts
+# are read by phrase matching, which misreads sometimes. (It never fired against the model
+# on the development split, so that split could not calibrate it.)
+RULE_CONFIDENCE = 0.7
+
+
+def _decisive_rule(signals: Sequence[Signal]) -> str | None:
+    present = {(s.name, s.direction) for s in signals}
+    return next((note for needed, note in _TABLE_RULES if needed <= present), None)
 
 
 _EXPERIENCE = re.compile(

@@ -57,6 +57,9 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "step_in",
         1.5,
         r"\b(irreversible|can't be undone|cannot be undone|no way back|permanent(ly)?|"
+        r"(can't|cannot|won't be able to) (exit|get out of|back out of|reverse|undo|"
+        r"roll (it )?back)|"
+        r"locked in for|no rollback|binding for|"
         r"sign(ing|s)? (the|a) contract|bet the company|"
         r"(largest|biggest) (client|customer|account|deal)|million|regulator|"
         r"board (meeting|presentation)|lawsuit|press|media)\b",
@@ -86,7 +89,10 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"\b(experienced|senior|veteran|capable|competent|skilled|expert|"
         r"(has|have) done (this|it) (before|many times|dozens)|knows? (this|it|the \w+) "
         r"(inside out|better than me|well)|track record|trust (her|him|them) (completely|fully)|"
-        r"\d+ years (of experience|in the role|on the team))\b",
+        r"\d+ years (of experience|in the role|on the team)|"
+        # has done the same thing before
+        r"(ran|led|handled|chaired|negotiated|managed|delivered) (our|the|his|her|their) "
+        r"(last|previous) (two|three|four|few|several|\d+))\b",
     ),
     (
         "competence",
@@ -94,6 +100,9 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         1.5,
         r"\b(new hire|just joined|first week|first month|brand new|intern|junior|"
         r"never (done|handled|led|run) (this|one|a)|no experience|out of (her|his|their) depth|"
+        r"(has|have|had) never \w+ed (a|an|one|this|that|anything like)|"
+        r"(her|his|their) first (ever )?(negotiation|hearing|contract|dismissal|audit|launch|"
+        r"migration|board|inspection)|"
         r"in over (her|his|their) head|beyond (her|his|their|the team's) (skills?|experience|"
         r"authority)|doesn't know how|don't know how)\b",
     ),

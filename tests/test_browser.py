@@ -298,3 +298,45 @@ def test_the_page_widget_and_api_work_behind_a_reverse_proxy_under_a_sub_path(
     finally:
         proxy.stop()
         app.stop()
+
+
+CONVERSATION = [
+    "My deputy Ana wants to run the supplier negotiation.",
+    "She is brand new and has no experience, and signing the contract is irreversible.",
+    "Actually, she is a veteran who has done this many times.",
+]
+
+
+def _settled(locator, seconds: float = 3.0, timeout: float = 240) -> str:
+    """The text once it has stopped changing (the rewording behind the gate has finished)."""
+    deadline = time.time() + timeout
+    last, since = locator.inner_text(), time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        now = locator.inner_text()
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= seconds:
+            return now
+    raise AssertionError(f"the answer never settled: {last[-300:]!r}")
+
+
+def test_a_three_turn_conversation_on_the_page_says_what_changed(browser, real_app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{real_app.url}/", wait_until="networkidle")
+    answers = []
+    for n, turn in enumerate(CONVERSATION, start=1):
+        page.locator("#message textarea").fill(turn)
+        page.locator("#message textarea").press("Enter")
+        bots = page.locator("#chat .bot")
+        deadline = time.time() + 240
+        while bots.count() < n and time.time() < deadline:
+            time.sleep(0.1)
+        _wait_for_text(bots.nth(n - 1), "Sources")
+        answers.append(_settled(bots.nth(n - 1)))
+    assert "One question first" in answers[0], "nothing is known yet: the coach asks first"
+    assert "What changed" in answers[1] and "Step in" in answers[1]
+    assert "What changed" in answers[2] and "veteran" in answers[2]
+    assert "Step in" not in answers[2].split("Why")[0]
+    page.screenshot(path=str(SHOTS / "conversation-desktop.png"), full_page=False)
+    page.close()
