@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import zlib
 from pathlib import Path
@@ -14,6 +13,7 @@ from assistant.ingestion import Ingestor
 from assistant.store import open_store
 
 from .conftest import KNOWLEDGE
+from .support.pdf import pdf_from_objects
 
 
 def _ingestor(data: Path, timeout: float = 60, memory_mb: int = 512) -> Ingestor:
@@ -49,18 +49,7 @@ def _pdf_with_stream(payload_bytes: int) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return pdf_from_objects(objects)
 
 
 def _failures(report) -> dict[str, str]:
