@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.harm import HARM_BANK_PATH, HarmDetector, HarmReading
+from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
 
 __all__ = [
@@ -142,7 +142,11 @@ class Assessor:
             elif verdict != "step_in":
                 notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
             verdict, question = "step_in", None
-            confidence = max(final["step_in"], harm.probability if harm else 0.8)
+            # The net's "likely" was set where 90% of held-out flags were harm: that, not
+            # its raw score, is how often a step in it forces is right.
+            confidence = max(
+                final["step_in"], min(harm.probability, LIKELY_PRECISION) if harm else 0.8
+            )
         elif (rule := _decisive_rule(signals)) and verdict != "step_in":
             # A row of the verdict table whose facts the scenario states outright decides,
             # whatever the model's reading of the whole.

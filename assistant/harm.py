@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-__all__ = ["HARM_BANK_PATH", "HarmDetector", "HarmReading", "HarmScorer", "thresholds"]
+__all__ = [
+    "HARM_BANK_PATH",
+    "LIKELY_PRECISION",
+    "HarmDetector",
+    "HarmReading",
+    "HarmScorer",
+    "thresholds",
+]
 
 HARM_BANK_PATH = Path(__file__).parent / "scenarios" / "harm_train.jsonl"
 # "possible" is set so that no held-out harm scenario falls below it (a miss is the costly

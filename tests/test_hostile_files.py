@@ -111,8 +111,7 @@ def test_files_still_ingest_when_the_process_holds_more_than_a_thousand_descript
     from assistant.sandbox import Reader
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 1200:
-        pytest.skip(f"the hard limit on open files here is {hard}")
+    # Linux allows far more than 1200 by default; a tighter hard limit would show here.
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
