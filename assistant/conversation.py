@@ -62,7 +62,7 @@ MAX_QUESTIONS_IN_A_ROW = 2
 # meaning (cosine) starts a new situation rather than adding to the current one.
 _NEW_SITUATION_WORDS = 20
 _SAME_SITUATION = 0.3
-_FOLLOW_UP = re.compile(
+_FOLLOW_UP_START = re.compile(
     r"^\s*(and|but|or|so|what if|what about|how about|then|also|if|even if|suppose|ok|okay|"
     r"she|he|they|it|this|that)\b",
     re.I,
@@ -171,13 +171,15 @@ class Conversation:
         return views
 
     def _starts_anew(self, message: str, standing: Sequence[Clause]) -> bool:
-        """A new situation in the same chat: said so, or a long message about something
-        else (a follow-up leans on what was said: pronouns, "and", "what if")."""
+        """A new situation in the same chat: said so, or a long message that does not lean
+        on what was said and is about something else. Harm once stated is never dropped."""
         if _NEW_TOPIC.search(message):
             return True
+        if any("harm_now" in c.factors for c in standing):
+            return False
         if len(message.split()) < _NEW_SITUATION_WORDS or _CORRECTION.search(message):
             return False
-        if _FOLLOW_UP.search(message) or not self.similarity:
+        if _FOLLOW_UP_START.search(message) or not self.similarity:
             return False
         closeness = max(self.similarity(message, [self._situation(standing)]))
         return closeness < _SAME_SITUATION

@@ -72,10 +72,6 @@ class HarmDetector:
         """P(harm) for one scenario and its level."""
         return self._reading(self.scorer.harm_probabilities([text])[0])
 
-    def read_many(self, texts: Sequence[str]) -> list[HarmReading]:
-        """P(harm) for many scenarios."""
-        return [self._reading(p) for p in self.scorer.harm_probabilities(list(texts))]
-
     def _reading(self, p: float) -> HarmReading:
         level: Level = (
             "likely" if p >= self.likely else "possible" if p >= self.possible else "none"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Sequence
@@ -16,12 +15,7 @@ from assistant.lexical import LexicalIndex
 from assistant.ranking import cap_per_source, reciprocal_rank_fusion, supporting_last
 from assistant.store import ChunkStore, StoredChunk
 
-__all__ = ["Passage", "Retriever", "standalone_query"]
-
-_FOLLOW_UP_START = re.compile(
-    r"^(and|but|or|so|what if|what about|how about|then|also|if|even if|suppose|ok|okay)\b", re.I
-)
-_PRONOUN = re.compile(r"\b(she|he|they|them|her|him|his|it|that|this|those|these)\b", re.I)
+__all__ = ["Passage", "Retriever"]
 
 
 @dataclass(frozen=True)
@@ -37,36 +31,6 @@ class Passage:
     def as_dict(self) -> dict[str, Any]:
         """The `assistant search --json` shape."""
         return asdict(self)
-
-
-def standalone_query(
-    question: str, history: Sequence[dict[str, Any]] = (), max_chars: int = 4000
-) -> str:
-    """Rewrite a follow-up into a query that stands alone, using earlier user turns.
-
-    A 135M chat model rewrites unreliably, so this is deterministic: a short question that
-    opens like a follow-up or leans on pronouns carries the previous situation with it.
-    The history is the client's word: turns over `max_chars` (which the coach would have
-    refused) are ignored, and the whole query never exceeds `max_chars`.
-    """
-    question = question.strip()
-    earlier = [str(m.get("content", "")) for m in history if m.get("role") == "user"]
-    earlier = [e.strip() for e in earlier if e.strip() and len(e.strip()) <= max_chars]
-    if not earlier:
-        return question
-    words = len(question.split())
-    follow_up = words <= 20 and (
-        _FOLLOW_UP_START.search(question) is not None or _PRONOUN.search(question) is not None
-    )
-    if not follow_up and words > 8:
-        return question
-    room = max_chars - len(question) - 1
-    context = " ".join(earlier[-2:])
-    if room <= 0:
-        return question
-    if len(context) > room:
-        context = context[-room:].split(" ", 1)[-1]  # the most recent words, whole
-    return f"{context} {question}"
 
 
 # Candidates each ranking contributes to the fusion: deep enough that a passage ranked well

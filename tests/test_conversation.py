@@ -91,3 +91,21 @@ def test_the_dialogue_evaluation_scores_turns_questions_and_corrections():
     assert result["corrections"] == 1
     assert 0 <= result["turn_accuracy"] <= 1
     json.dumps(result)
+
+
+def _far_apart(text: str, others) -> list[float]:
+    return [0.1 for _ in others]
+
+
+def test_a_long_question_about_something_else_starts_afresh_but_a_follow_up_does_not():
+    conversation = Conversation(Assessor(None), similarity=_far_apart)
+    fresh = (
+        "How should a hospital ward manager prepare a nurse who has never done it to lead the "
+        "morning safety huddle on a busy surgical ward?"
+    )
+    views = conversation.replay(["My designer wants to run the client workshop alone.", fresh])
+    assert views[-1].situation == fresh
+    views = conversation.replay(
+        ["My designer wants to run the client workshop alone.", "and if she's new to the team?"]
+    )
+    assert "client workshop" in views[-1].situation

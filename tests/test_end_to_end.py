@@ -3,7 +3,6 @@
 import pytest
 
 from assistant.config import load_settings
-from assistant.retrieval import standalone_query
 from assistant.wiring import build_retriever
 
 pytestmark = pytest.mark.slow
@@ -39,14 +38,11 @@ def test_the_leading_from_behind_text_is_retrievable_from_the_real_store(
     assert passages[0].score > 0.4
 
 
-def test_a_follow_up_retrieves_on_the_whole_situation(real_library, real_embedder):
-    settings = load_settings({"ASSISTANT_DATA_DIR": str(real_library)})
-    retriever = build_retriever(settings, embedder=real_embedder)
-    history = [
-        {"role": "user", "content": "My designer wants to run the client workshop alone."},
-        {"role": "assistant", "content": "Let her lead and prepare together."},
-    ]
-    query = standalone_query("and if she's new to the team?", history)
+def test_a_follow_up_retrieves_on_the_whole_situation(real_coach):
+    turns = ["My designer wants to run the client workshop alone.", "and if she's new to the team?"]
+    query = real_coach.conversation.replay(turns)[-1].situation
+    assert "client workshop" in query and "new to the team" in query
+    retriever = real_coach.retriever
     titles = [p.title.lower() for p in retriever.search(query, 5)]
     assert any("new" in t or "first-time" in t or "first time" in t for t in titles), titles
 
