@@ -116,6 +116,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         signal_report,
         write_report,
     )
+    from assistant.move_eval import has_move_labels, move_relevance
     from assistant.wiring import build_assessor
 
     dialogues = load_dialogues(Path(args.file))
@@ -133,6 +134,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return assessment.verdict, assessment.confidence
 
     result = evaluate(rows, coach_verdict)
+    if has_move_labels(rows):
+        from assistant.wiring import build_coach
+
+        composer = build_coach(settings, assessor=assessor).composer
+        result["moves"] = move_relevance(rows, composer, assessor.assess)
+        result["moves_for_the_labelled_verdict"] = move_relevance(
+            rows, composer, assessor.assess, gold_verdict=True
+        )
     if args.quality:
         from assistant.answer_quality import answer_quality
         from assistant.wiring import build_coach
@@ -170,6 +179,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {key}: {value}")
         for key, value in result.get("quality", {}).items():
             print(f"  {key}: {value}")
+        for name in ("moves", "moves_for_the_labelled_verdict"):
+            if name in result:
+                figures = {k: v for k, v in result[name].items() if k != "misses"}
+                print(f"  {name}: {figures}")
     return 0
 
 

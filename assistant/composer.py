@@ -9,6 +9,8 @@ not on the verdict alone.
 from __future__ import annotations
 
 import hashlib
+import json
+import pickle
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,10 +21,12 @@ import numpy as np
 
 from assistant.assessment import Assessment
 from assistant.facts import ScenarioFacts, read_facts, to_second_person
+from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
+from assistant.signals import Signal, detect_signals
 from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
 
-__all__ = ["SIGNAL_MEANING", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
+__all__ = ["SIGNAL_MEANING", "ChoiceWeights", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
 
 # What each signal means, said to the leader; the evidence follows in the scenario's words.
 SIGNAL_MEANING: dict[tuple[str, str], str] = {
@@ -65,6 +69,7 @@ _SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("warning_signs", "balanced"): ("warning_signs", "performance"),
 }
 _CLOSING_KINDS = {"hand_back", "debrief"}
+_FITTED: dict[str, MoveRanker] = {}  # learnt rankers of this process, by what they learnt from
 _CUES_USED = 3  # situation kinds read from everyday words that also steer the choice
 # Which kinds of situation can explain which verdict (a cue that argues the other way is
 # left to the moves, not offered as the reason).
@@ -86,13 +91,39 @@ _EXPLAINS = {
 }
 
 
+def situation_kinds(scenario: str, signals: Sequence[Signal]) -> tuple[list[str], list[str]]:
+    """The kinds of situation the signals and everyday words point to, and those of the
+    everyday words alone."""
+    kinds: list[str] = []
+    for s in signals:
+        kinds += [k for k in _SIGNAL_KINDS.get((s.name, s.direction), ()) if k not in kinds]
+    cue_kinds = [c.kind for c in detect_kinds(scenario)[:_CUES_USED]]
+    kinds += [k for k in cue_kinds if k not in kinds]
+    return kinds, cue_kinds
+
+
 def _fitting_cues(verdict: str, cues: Sequence[SituationCue]) -> list[SituationCue]:
     return [c for c in cues if c.kind in _EXPLAINS.get(verdict, set())]
 
 
-_KIND_BOOST = 0.08  # for a kind the signals point to; fits between moves differ by ~0.05-0.2
-_MAIN_KIND_BOOST = 0.04  # per main kind of the situation the move shares
-_REDUNDANCY = 0.35  # MMR weight against a move that says what a chosen move already says
+@dataclass(frozen=True)
+class ChoiceWeights:
+    """How moves are chosen; fits between moves differ by ~0.05-0.2. Chosen with
+    `python eval/tune_moves.py` on labelled move choices of the holdout set."""
+
+    kind_boost: float = 0.08  # for a kind the signals or everyday words point to
+    main_kind_boost: float = 0.04  # per main kind of the situation the move shares
+    redundancy: float = 0.35  # MMR weight against a move that says what a chosen one says
+    encoder_mix: float = 0.5  # share of the fine-tuned encoder in the fit (rest: plain MiniLM)
+    closer_margin: float = float("inf")  # a closing move replaces the last one within this
+    drop_below: float = float("inf")  # a fourth move this far below the best is left out
+    # With a learnt ranker (probabilities rather than fits). Cross-validated precision was
+    # best with no redundancy penalty (0.42 against 0.415 at 0.15), but labels cannot see two
+    # moves saying the same thing twice, and a reader can: a small penalty stays.
+    learnt_redundancy: float = 0.15
+    keep_above: float = 0.5  # a fourth or fifth move needs at least this probability
+
+
 _HEADLINE = {
     "step_in": "Step in on {task} now.",
     "step_back": "Step back and let {owner} lead {task}.",
@@ -258,20 +289,62 @@ class Composer:
         encoders: Sequence[Embedder],
         per_answer: int = 4,
         cache_dir: Path | None = None,
+        weights: ChoiceWeights | None = None,
+        choices: Sequence[dict[str, object]] = (),
     ) -> None:
         if not encoders:
             raise ValueError("the composer needs at least one encoder")
         self.moves = list(moves)
         self.encoders = list(encoders)
         self.per_answer = per_answer
+        self.weights = weights or ChoiceWeights()
+        # Labelled choices teach a ranker how to weigh the evidence (move_ranker.py); without
+        # them, the hand-set weights above decide.
+        self._choices = list(choices)
+        self.ranker: MoveRanker | None = None
         self.cache_dir = cache_dir
         owners = [i for i, m in enumerate(self.moves) for _ in m.matching_texts()]
         self._owner = np.array(owners)
         self._matrices: list[np.ndarray] | None = None
 
     def warm_up(self) -> None:
-        """Embed the playbook now (or read it from the cache) rather than on a question."""
+        """Embed the playbook (or read it from the cache) and learn from the labelled
+        choices now rather than on a question."""
         self._vectors()
+        self._ranker()
+
+    def _ranker(self) -> MoveRanker | None:
+        """The ranker learnt from the labelled choices: from this process, the cache folder,
+        or fitted now (a few seconds)."""
+        if self.ranker is not None or not self._choices:
+            return self.ranker
+        names = [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
+        texts = [json.dumps(self._choices, sort_keys=True), *names, RANKER_RECIPE]
+        texts += [t for m in self.moves for t in (m.id, *m.matching_texts(), m.do)]
+        key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+        ranker = _FITTED.get(key)
+        on_disk = self.cache_dir / f"move-ranker-{key}.pkl" if self.cache_dir else None
+        if ranker is None and on_disk is not None and on_disk.is_file():
+            ranker = pickle.loads(on_disk.read_bytes())  # noqa: S301 - our own cache file
+        if ranker is None:
+
+            def evidence_for(scenario: str) -> Evidence:
+                kinds, cue_kinds = situation_kinds(scenario, detect_signals(scenario))
+                return self.evidence(scenario, kinds, cue_kinds)
+
+            ranker = MoveRanker(self.moves).fit(self._choices, evidence_for)
+            if on_disk is not None:
+                on_disk.parent.mkdir(parents=True, exist_ok=True)
+                partial = on_disk.with_suffix(".partial")
+                partial.write_bytes(pickle.dumps(ranker))
+                partial.replace(on_disk)
+        _FITTED[key] = ranker
+        self.ranker = ranker
+        return ranker
+
+    def evidence(self, scenario: str, kinds: Sequence[str], cue_kinds: Sequence[str]) -> Evidence:
+        """What the ranker reads about a scenario."""
+        return Evidence(self.encoder_fits(scenario), frozenset(kinds), frozenset(cue_kinds))
 
     def _cache_file(self, index: int, texts: list[str]) -> Path | None:
         name = getattr(self.encoders[index], "cache_name", None)
@@ -302,10 +375,9 @@ class Composer:
             self._matrices = matrices
         return self._matrices
 
-    def fits(self, scenario: str) -> np.ndarray:
-        """How well each move fits the scenario: per encoder, the mean of the move's two
-        closest texts; then the mean over encoders."""
-        total = np.zeros(len(self.moves))
+    def encoder_fits(self, scenario: str) -> list[np.ndarray]:
+        """Per encoder, how well each move fits: the mean of the move's two closest texts."""
+        parts = []
         for encoder, matrix in zip(self.encoders, self._vectors(), strict=True):
             query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
             query = query / (np.linalg.norm(query) or 1.0)
@@ -318,16 +390,39 @@ class Composer:
                 elif sims[row] > best[owner, 1]:
                     best[owner, 1] = sims[row]
             best[best[:, 1] < -0.5, 1] = best[best[:, 1] < -0.5, 0]
-            total += best.mean(axis=1)
-        return total / len(self.encoders)
+            parts.append(best.mean(axis=1))
+        return parts
+
+    def fits(self, scenario: str) -> np.ndarray:
+        """How well each move fits the scenario: plain MiniLM (by topic) mixed with the
+        fine-tuned encoder (by kind of situation) when there is one."""
+        parts = self.encoder_fits(scenario)
+        if len(parts) == 1:
+            return parts[0]
+        mix = self.weights.encoder_mix
+        return (1 - mix) * parts[0] + mix * np.mean(parts[1:], axis=0)
 
     # -- choosing ---------------------------------------------------------------------
 
     def rank(
-        self, scenario: str, verdict: str | None, kinds: Sequence[str] = ()
+        self,
+        scenario: str,
+        verdict: str | None,
+        kinds: Sequence[str] = (),
+        cue_kinds: Sequence[str] = (),
     ) -> list[tuple[float, int]]:
         """(score, index) of every move that fits the verdict, best first."""
+        ranker = self._ranker()
+        if ranker is not None:
+            candidates = [
+                i for i, m in enumerate(self.moves) if verdict is None or verdict in m.verdicts
+            ]
+            probabilities = ranker.probabilities(
+                scenario, candidates, self.evidence(scenario, kinds, cue_kinds)
+            )
+            return sorted(zip(probabilities.tolist(), candidates, strict=True), reverse=True)
         all_fits = self.fits(scenario)
+        w = self.weights
         boosted = set(kinds)
         fits = {
             i: float(all_fits[i])
@@ -339,45 +434,75 @@ class Composer:
         kind_fit: dict[str, list[float]] = {}
         for i, fit in fits.items():
             for k in self.moves[i].kinds:
-                kind_fit.setdefault(k, []).append(fit + (_KIND_BOOST if k in boosted else 0.0))
+                kind_fit.setdefault(k, []).append(fit + (w.kind_boost if k in boosted else 0.0))
         kind_score = {k: float(np.mean(sorted(v)[-2:])) for k, v in kind_fit.items()}
         main = sorted(kind_score, key=lambda k: kind_score[k], reverse=True)[:2]
         ranked = []
         for i, fit in fits.items():
             move_kinds = set(self.moves[i].kinds)
-            bonus = _KIND_BOOST * min(len(boosted & move_kinds), 1)
-            bonus += _MAIN_KIND_BOOST * min(len(move_kinds & set(main)), 1)
+            bonus = w.kind_boost * min(len(boosted & move_kinds), 1)
+            bonus += w.main_kind_boost * min(len(move_kinds & set(main)), 1)
             ranked.append((fit + bonus, i))
         return sorted(ranked, reverse=True)
 
     def choose(
-        self, scenario: str, verdict: str | None, kinds: Sequence[str] = ()
+        self,
+        scenario: str,
+        verdict: str | None,
+        kinds: Sequence[str] = (),
+        cue_kinds: Sequence[str] = (),
     ) -> list[tuple[float, Move]]:
-        """Moves for this situation: the best fits, not repeating each other, then a closer."""
-        ranked = self.rank(scenario, verdict, kinds)
+        """Moves for this situation: the best fits, not repeating each other."""
+        ranked = self.rank(scenario, verdict, kinds, cue_kinds)
+        if self.ranker is not None:
+            return self._choose_learnt(ranked)
         general = self._vectors()[0][self._first_rows()]
         body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
         closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
-        wanted = self.per_answer - (1 if verdict and closers else 0)
+        chosen = self._diverse(body[: self.per_answer * 6], general, self.weights.redundancy)
+        if verdict and closers and chosen:
+            # Closing the loop (handing back, a debrief) belongs in an answer when it fits
+            # about as well as the last move it would replace.
+            picked = {i for _, i in chosen}
+            closer = next(((s, i) for s, i in closers if i not in picked), None)
+            if closer and closer[0] >= chosen[-1][0] - self.weights.closer_margin:
+                chosen[-1] = closer
+        if chosen:
+            top = chosen[0][0]
+            chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= top - self.weights.drop_below]
+        return [(s, self.moves[i]) for s, i in chosen]
+
+    def _choose_learnt(self, ranked: list[tuple[float, int]]) -> list[tuple[float, Move]]:
+        """Three to five moves by the ranker's probability, a near-repeat passed over; a
+        fourth or fifth only when a reader would likely call it good."""
+        general = self._vectors()[0][self._first_rows()]
+        chosen = self._diverse(ranked[:30], general, self.weights.learnt_redundancy, limit=5)
+        chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= self.weights.keep_above]
+        return [(s, self.moves[i]) for s, i in chosen]
+
+    def _diverse(
+        self,
+        pool: list[tuple[float, int]],
+        general: np.ndarray,
+        redundancy: float,
+        limit: int | None = None,
+    ) -> list[tuple[float, int]]:
+        """Greedy maximal marginal relevance: each pick the best fit not saying what a
+        chosen move already says."""
+        pool = list(pool)
         chosen: list[tuple[float, int]] = []
-        pool = body[: wanted * 6]
-        while pool and len(chosen) < wanted:
+        while pool and len(chosen) < (limit or self.per_answer):
 
             def mmr(item: tuple[float, int]) -> float:
-                redundancy = max(
+                overlap = max(
                     (float(general[item[1]] @ general[j]) for _, j in chosen), default=0.0
                 )
-                return item[0] - _REDUNDANCY * redundancy
+                return item[0] - redundancy * overlap
 
             best = max(pool, key=mmr)
             chosen.append(best)
             pool.remove(best)
-        if verdict and closers:
-            picked = {i for _, i in chosen}
-            closer = next(((s, i) for s, i in closers if i not in picked), None)
-            if closer:
-                chosen.append(closer)
-        return [(s, self.moves[i]) for s, i in chosen]
+        return chosen
 
     def _first_rows(self) -> np.ndarray:
         """The row of each move's general case (its first matching text)."""
@@ -390,13 +515,9 @@ class Composer:
         """The plan for a scenario; without an assessment, general help from the playbook."""
         facts = read_facts(scenario)
         verdict = assessment.verdict if assessment else None
-        kinds: list[str] = []
         cues = detect_kinds(scenario)[:_CUES_USED]
-        if assessment:
-            for s in assessment.signals:
-                kinds += [k for k in _SIGNAL_KINDS.get((s.name, s.direction), ()) if k not in kinds]
-        kinds += [c.kind for c in cues if c.kind not in kinds]
-        chosen = self.choose(scenario, verdict, kinds)
+        kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
+        chosen = self.choose(scenario, verdict, kinds, cue_kinds)
         moves = [
             PlannedMove(
                 m.id,
@@ -435,22 +556,23 @@ class Composer:
         for evidence, meanings in list(by_evidence.items())[:3]:
             said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
             lines.append(f"{said}: “{evidence}”.")
-        lines += [
-            f"Weighed against it: {SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()} "
-            f"(“{_evidence(s.evidence)}”), but it does not outweigh the rest."
-            for s in others[:1]
-        ]
         lines += assessment.notes
         fitting = _fitting_cues(assessment.verdict, cues)
         if not drivers and fitting:
             cue = fitting[0]
             lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
-        elif not drivers:
+        elif not drivers and not assessment.notes:
             lines.append(
                 "No single phrase decides this; the verdict comes from how the situation as a "
                 "whole compares with the ones the coach has learnt from "
                 f"(confidence {assessment.confidence:.0%})."
             )
+        # What argues the other way comes last: a reader first needs what decided it.
+        lines += [
+            f"Weighed against it: {SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()} "
+            f"(“{_evidence(s.evidence)}”), but it does not outweigh the rest."
+            for s in others[:1]
+        ]
         return lines
 
     @staticmethod

@@ -18,7 +18,8 @@ from assistant.conversation import Conversation
 from assistant.gate import QualityGate
 from assistant.harm import HarmDetector
 from assistant.ingestion import Ingestor
-from assistant.playbook import load_playbook
+from assistant.move_ranker import load_choices
+from assistant.playbook import DEFAULT_PLAYBOOK_DIR, load_playbook
 from assistant.retrieval import Retriever
 from assistant.store import ChunkStore, open_store
 
@@ -117,7 +118,11 @@ def build_composer(settings: Settings, embedder: EmbeddingBackend, assessor: Any
     if model is not None and hasattr(model, "embed_documents"):
         encoders.append(NamedEncoder(model, model.name))
     cache = None if settings.embed_backend == "fake" else settings.cache_dir
-    return Composer(load_playbook(settings.playbook_dir), encoders, cache_dir=cache)
+    moves = load_playbook(settings.playbook_dir)
+    # The labelled choices name moves of the packaged playbook; another playbook is ranked
+    # by the hand-set weights.
+    choices = load_choices() if settings.playbook_dir.resolve() == DEFAULT_PLAYBOOK_DIR else []
+    return Composer(moves, encoders, cache_dir=cache, choices=choices)
 
 
 def build_coach(settings: Settings, **overrides: Any) -> Coach:

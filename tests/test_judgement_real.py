@@ -50,7 +50,9 @@ def test_on_the_harm_banks_held_out_rows_harm_is_never_stepped_back_from(assesso
     assert sum(v == "step_in" for v in safe) / len(safe) <= 0.25  # measured 0.19
 
 
-@pytest.mark.parametrize("name", ["holdout", "holdout2", "blind_words", "blind_categories"])
+@pytest.mark.parametrize(
+    "name", ["holdout", "holdout2", "blind_words", "blind_categories", "blind3"]
+)
 def test_blind_set_figures_stay_above_their_floors(assessor, name):
     result = _scored(assessor, name)
     assert result["accuracy"] >= 0.65, result["accuracy"]
@@ -65,3 +67,22 @@ def test_the_blind_dialogues_run_offline_and_never_ask_while_harm_happens(real_c
     assert result["questions_while_harm_happens"] == 0
     assert result["turn_accuracy"] >= 0.6
     assert result["corrections_honoured"] >= 0.4
+
+
+def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_often(real_coach):
+    """The move labels of the blind_words set were written by a second reader; the ranker
+    learnt from the first reader's labels of other scenarios."""
+    from assistant.composer import Composer
+    from assistant.move_eval import move_relevance
+
+    rows = [json.loads(line) for line in (ROOT / "eval" / "moves_blind_words.jsonl").open()]
+    learnt = real_coach.composer
+    learnt.warm_up()
+    assert learnt.ranker is not None
+    hand_set = Composer(learnt.moves, learnt.encoders, cache_dir=learnt.cache_dir)
+    assess = real_coach.assessor.assess
+    ours = move_relevance(rows, learnt, assess, gold_verdict=True)
+    before = move_relevance(rows, hand_set, assess, gold_verdict=True)
+    assert ours["precision"] >= 0.4  # measured 0.47 (0.24 with the hand-set weights)
+    assert ours["precision"] >= 1.5 * before["precision"]
+    assert 3 <= ours["moves_per_answer"] <= 5

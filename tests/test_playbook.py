@@ -91,3 +91,71 @@ def test_moves_are_chosen_for_the_verdict_and_never_repeat(moves):
         assert 3 <= len(chosen) <= 5
         assert all(verdict in m.verdicts for _, m in chosen)
         assert len({m.id for _, m in chosen}) == len(chosen)
+
+
+def test_move_relevance_counts_chosen_moves_a_reader_marked_good_or_wrong(moves):
+    from assistant.assessment import Assessment
+    from assistant.move_eval import has_move_labels, move_relevance
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    scenario = "My deputy wants to run the budget review alone."
+    chosen = [m.id for _, m in composer.choose(scenario, "step_back")]
+    rows = [
+        {"scenario": scenario, "label": "step_back", "good": chosen[:2], "wrong": chosen[2:3]},
+        {"scenario": scenario, "label": "step_back", "good": chosen, "wrong": []},
+    ]
+
+    def assess(text: str) -> Assessment:
+        return Assessment("step_in", 0.9, [], {"step_in": 0.9})
+
+    assert has_move_labels(rows) and not has_move_labels([{"scenario": scenario}])
+    result = move_relevance(rows, composer, assess, gold_verdict=True)
+    n = len(chosen)
+    assert result["precision"] == round((2 + n) / (2 * n), 4)
+    assert result["wrong_rate"] == round(1 / (2 * n), 4)
+    assert result["all_moves_good"] == 0.5
+    assert result["first_move_good"] == 1.0
+    assert result["misses"][0]["not_good"] == chosen[2:]
+    # Without the labelled verdict the assessor's step_in decides, and other moves are chosen.
+    assert move_relevance(rows, composer, assess)["precision"] < result["precision"]
+
+
+def test_a_ranker_learnt_from_labelled_choices_prefers_the_moves_readers_marked_good(moves):
+    from assistant.move_eval import move_relevance
+    from assistant.move_ranker import load_choices
+    from assistant.signals import detect_signals
+
+    choices = load_choices()
+    learnt = Composer(moves, [HashingEmbeddings()], choices=choices)
+    hand_set = Composer(moves, [HashingEmbeddings()])
+    learnt.warm_up()
+    assert learnt.ranker is not None and hand_set.ranker is None
+
+    def assess(text: str):
+        from assistant.assessment import Assessment
+
+        return Assessment("balanced", 0.5, detect_signals(text), {})
+
+    sample = choices[:30]
+    ours = move_relevance(sample, learnt, assess, gold_verdict=True)
+    before = move_relevance(sample, hand_set, assess, gold_verdict=True)
+    assert ours["precision"] > before["precision"]
+    assert 3 <= ours["moves_per_answer"] <= 5
+
+
+def test_another_playbook_is_ranked_by_the_hand_set_weights(fake_settings, tmp_path):
+    import shutil
+
+    from assistant.backends import make_embeddings
+    from assistant.playbook import DEFAULT_PLAYBOOK_DIR
+    from assistant.wiring import build_composer
+
+    own = tmp_path / "playbook"
+    shutil.copytree(DEFAULT_PLAYBOOK_DIR, own)
+    packaged = build_composer(fake_settings, make_embeddings(fake_settings), None)
+    other = build_composer(
+        fake_settings.model_copy(update={"playbook_dir": own}), make_embeddings(fake_settings), None
+    )
+    packaged.warm_up()
+    other.warm_up()
+    assert packaged.ranker is not None and other.ranker is None
