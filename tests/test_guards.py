@@ -41,6 +41,8 @@ def app(tmp_path_factory):
             "ASSISTANT_VERDICT_BACKEND": "signals",
             "ASSISTANT_EMBED_ORIGINS": EMBEDDER,
             "ASSISTANT_RATE_LIMIT": str(RATE),
+            # The rate limit is tested here, the share of the queue in test_queue_fairness.py.
+            "ASSISTANT_MAX_JOBS_PER_CLIENT": "50",
             "ASSISTANT_MAX_BODY_BYTES": "2000",
             "ASSISTANT_MAX_PAGE_BODY_BYTES": "8192",
             "ASSISTANT_TRUSTED_PROXIES": "127.0.0.1",
