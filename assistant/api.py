@@ -110,6 +110,23 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def _waiting_or_running(blocks: gr.Blocks) -> Callable[[str], bool]:
+    """Whether a Gradio event is still queued or running, its answer not yet handed over.
+
+    Gradio forgets an event when it ends, fails, is cancelled or its stream's client leaves,
+    and drops its id from the session's pending set as the final message is streamed.
+    """
+
+    def check(event_id: str) -> bool:
+        queue = blocks._queue
+        event = queue.event_ids_to_events.get(event_id)
+        return event is not None and event_id in queue.pending_event_ids_session.get(
+            event.session_hash, ()
+        )
+
+    return check
+
+
 def create_app(coach: Coach, settings: Settings) -> FastAPI:
     """The whole web app: REST API, widget script, and the Gradio page and widget."""
     app = FastAPI(
@@ -139,7 +156,8 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
-    app.add_middleware(Guard, settings=settings, limiter=limiter)
+    queues: dict[str, Callable[[str], bool]] = {}  # filled once the Gradio apps exist
+    app.add_middleware(Guard, settings=settings, limiter=limiter, queues=queues)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=sorted(allowed),
@@ -182,12 +200,17 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
     # Waiting users see their place in Gradio's queue; past queue_size they are told to try
     # again at once instead of waiting behind a long line.
     concurrency = settings.concurrency or (1 if settings.chat_backend == "embedded" else 4)
-    widget = build_widget(coach).queue(
-        default_concurrency_limit=concurrency, max_size=settings.queue_size
-    )
-    page = build_demo(coach).queue(
-        default_concurrency_limit=concurrency, max_size=settings.queue_size
-    )
+    # api_open=False: Gradio's /run/<fn> and /api/<fn> would otherwise run a job at once,
+    # past the queue and its fairness.
+    queued = {
+        "default_concurrency_limit": concurrency,
+        "max_size": settings.queue_size,
+        "api_open": False,
+    }
+    widget = build_widget(coach).queue(**queued)
+    page = build_demo(coach).queue(**queued)
+    queues["/widget"] = _waiting_or_running(widget)
+    queues[""] = _waiting_or_running(page)
     # No page takes a file (the guard refuses uploads); the cap holds should one ever slip by.
     mount = {
         "ssr_mode": False,

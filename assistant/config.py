@@ -191,6 +191,15 @@ class Settings(BaseModel):
         description="ASSISTANT_QUEUE_SIZE: waiting requests beyond which users are "
         "told the coach is busy.",
     )
+    max_jobs_per_client: int = Field(
+        2,
+        ge=1,
+        description="ASSISTANT_MAX_JOBS_PER_CLIENT: answers one client (address) may have "
+        "waiting or running at once, across the page, the widget and /api/advise; more get "
+        "429 until one finishes, so one client cannot fill the queue. A slot is freed when its "
+        "answer ends, fails or its client goes away, and at the latest after "
+        "ASSISTANT_REQUEST_TIMEOUT x (ASSISTANT_QUEUE_SIZE + 1) seconds.",
+    )
     rate_limit_per_minute: int = Field(
         30, ge=1, description="ASSISTANT_RATE_LIMIT: API requests per client per minute."
     )
@@ -300,6 +309,7 @@ _ENV = {
     "ASSISTANT_RATE_LIMIT": "rate_limit_per_minute",
     "ASSISTANT_CONCURRENCY": "concurrency",
     "ASSISTANT_QUEUE_SIZE": "queue_size",
+    "ASSISTANT_MAX_JOBS_PER_CLIENT": "max_jobs_per_client",
     "ASSISTANT_MAX_BODY_BYTES": "max_body_bytes",
     "ASSISTANT_MAX_PAGE_BODY_BYTES": "max_page_body_bytes",
     "ASSISTANT_TRUSTED_PROXIES": "trusted_proxies",

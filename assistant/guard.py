@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from functools import partial
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -12,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
+from assistant.fairness import JobSlots, Slot
 
 __all__ = ["Guard", "RateLimiter", "served_hosts"]
 
@@ -21,6 +26,8 @@ _ANY_ADDRESS = ("", "0.0.0.0", "::")
 # so a limited client can still cancel.
 _HOUSEKEEPING = ("/cancel", "/reset", "/close")
 _UPLOADS = ("/gradio_api/upload", "/gradio_api/process_recording")
+# Gradio routes that put a job in the queue (the job runs, and streams, after they answer).
+_SUBMIT = re.compile(r"^/gradio_api/(queue/join|call/(v2/)?[^/]+/?)$")
 
 
 class RateLimiter:
@@ -97,15 +104,29 @@ class Guard:
       host page has no business calling them directly.
     - Bodies are capped as they arrive, chunked or not, before anything parses them.
     - POSTs count against one per-client rate limit; uploads are refused (no page takes one).
+    - A client holds at most ASSISTANT_MAX_JOBS_PER_CLIENT answers waiting or running, over
+      `/api/advise` and the Gradio queues together (`queues` maps each Gradio mount, "" or
+      "/widget", to whether one of its events is still waiting or running).
 
     The client and scheme are the socket's, or the trusted proxy's word for them (uvicorn's
     ProxyHeadersMiddleware runs outside this one).
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        limiter: RateLimiter,
+        jobs: JobSlots | None = None,
+        queues: Mapping[str, Callable[[str], bool]] | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
+        # No job outlives a full queue ahead of it plus its own run.
+        longest = settings.request_timeout * (settings.queue_size + 1)
+        self.jobs = jobs or JobSlots(settings.max_jobs_per_client, longest)
+        self.queues = queues if queues is not None else {}
         self.hosts = served_hosts(settings)
         self.embed_origins = frozenset(settings.embed_origins)
 
@@ -168,8 +189,8 @@ class Guard:
             await _refuse(scope, receive, send, 413, f"Request body over {cap} bytes.")
             return
 
+        client = scope["client"][0] if scope.get("client") else "unknown"
         if post and not gradio_path.endswith(_HOUSEKEEPING):
-            client = scope["client"][0] if scope.get("client") else "unknown"
             ok, wait = self.limiter.allow(client)
             if not ok:
                 retry = str(int(wait) + 1)
@@ -187,7 +208,62 @@ class Guard:
         if body is None:
             await _refuse(scope, receive, send, 413, f"Request body over {cap} bytes.")
             return
-        await self.app(scope, _replay(body, receive), send)
+        if not (post and (is_api or _SUBMIT.match(gradio_path))):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        slot = self.jobs.take(client)
+        if slot is None:
+            limit = self.jobs.limit
+            await _refuse(
+                scope,
+                receive,
+                send,
+                429,
+                f"You already have {limit} answer{'s' if limit > 1 else ''} waiting or "
+                "running, the most one client may have at once. Wait for the running answer "
+                "to finish, then ask again.",
+            )
+            return
+        mount = "/widget" if path.startswith("/widget/") else ""
+        queue = None if is_api else self.queues.get(mount)
+        await self._submit(scope, _replay(body, receive), send, slot, queue)
+
+    async def _submit(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        slot: Slot,
+        queue: Callable[[str], bool] | None,
+    ) -> None:
+        """Run a request that starts a job; its slot is freed when the job is over."""
+        status = 0
+        head = b""
+
+        async def watched(message: Message) -> None:
+            nonlocal status, head
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and len(head) < 4096:
+                head += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched if queue else send)
+        finally:
+            event = _event_id(head) if status == 200 else None
+            if queue is None or event is None:
+                self.jobs.give_back(slot)  # the request was the job, or no job was queued
+            else:
+                self.jobs.follow(slot, partial(queue, event))
+
+
+def _event_id(body: bytes) -> str | None:
+    try:
+        event = json.loads(body).get("event_id")
+    except (ValueError, AttributeError):
+        return None
+    return event if isinstance(event, str) and event else None
 
 
 async def _read_body(receive: Receive, cap: int) -> bytes | None:

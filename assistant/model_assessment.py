@@ -9,6 +9,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from assistant.assessment import Assessment, Assessor
+from assistant.prompts import bounded
 from assistant.signals import Signal
 
 __all__ = ["ModelAssessor", "VerdictSchema"]
@@ -63,7 +64,8 @@ class ModelAssessor:
         """The model's verdict, with lower confidence and a note when the two disagree."""
         local = self.local.assess(scenario)
         try:
-            result = self.structured.invoke([SystemMessage(_INSTRUCTIONS), HumanMessage(scenario)])
+            prompt = [SystemMessage(_INSTRUCTIONS), HumanMessage(bounded(scenario))]
+            result = self.structured.invoke(prompt)
             if not isinstance(result, VerdictSchema):
                 result = VerdictSchema.model_validate(result)
         except Exception as exc:  # noqa: BLE001 - any failure falls back to the local verdict

@@ -5,7 +5,9 @@ from __future__ import annotations
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 __all__ = [
+    "PROMPT_MAX_CHARS",
     "VERDICT_PHRASES",
+    "bounded",
     "rewrite_messages",
     "rewrite_prompt_lines",
     "rewrite_system",
@@ -16,6 +18,18 @@ VERDICT_PHRASES = {
     "step_back": "step back",
     "balanced": "let them lead but stay close",
 }
+
+# The most characters of situation and plan one prompt carries (about 3,000 tokens: the
+# default 4,096-token context keeps room for the instructions and the answer). Callers cap
+# messages and history first; this holds whatever they pass. Passages never enter a prompt.
+PROMPT_MAX_CHARS = 12_000
+_PLAN_MAX_CHARS = 4_000
+
+
+def bounded(text: str, limit: int = PROMPT_MAX_CHARS) -> str:
+    """At most the last `limit` characters of text: a conversation's newest words."""
+    return text[-limit:] if len(text) > limit else text
+
 
 _REWRITE = (
     "You are a practical leadership coach. Below is a leader's situation and the plan the "
@@ -33,9 +47,11 @@ def rewrite_system(canary: str = "") -> str:
 
 def rewrite_messages(situation: str, plan_brief: str, canary: str = "") -> list[BaseMessage]:
     """Ask a chat model to put a composed plan into its own words (the gate judges them)."""
+    plan = plan_brief[:_PLAN_MAX_CHARS]
+    situation = bounded(situation, PROMPT_MAX_CHARS - len(plan))
     return [
         SystemMessage(rewrite_system(canary)),
-        HumanMessage(f"The situation:\n{situation}\n\nThe coach's plan:\n{plan_brief}"),
+        HumanMessage(f"The situation:\n{situation}\n\nThe coach's plan:\n{plan}"),
     ]
 
 

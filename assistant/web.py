@@ -246,7 +246,9 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
                     scale=5,
                 )
                 send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
-            gr.Examples(examples=EXAMPLES, inputs=box, label="Try an example")
+            gr.Examples(
+                examples=EXAMPLES, inputs=box, label="Try an example", api_visibility="private"
+            )
             clear = gr.Button("New conversation", variant="secondary")
         with gr.Tab("Prepare for a meeting"):
             meeting = gr.Textbox(label="What is the meeting?", elem_id="prep-meeting")

@@ -41,6 +41,8 @@ def app(tmp_path_factory):
             "ASSISTANT_VERDICT_BACKEND": "signals",
             "ASSISTANT_EMBED_ORIGINS": EMBEDDER,
             "ASSISTANT_RATE_LIMIT": str(RATE),
+            # The rate limit is tested here, the share of the queue in test_queue_fairness.py.
+            "ASSISTANT_MAX_JOBS_PER_CLIENT": "50",
             "ASSISTANT_MAX_BODY_BYTES": "2000",
             "ASSISTANT_MAX_PAGE_BODY_BYTES": "8192",
             "ASSISTANT_TRUSTED_PROXIES": "127.0.0.1",
@@ -177,6 +179,20 @@ def test_the_page_caps_uploads_and_deletes_its_file_cache(app):
     config = json.loads(call(app.url, "/config", method="GET")[2])
     assert config["max_file_size"] == 8192
     assert DELETE_CACHE[0] > 0 and DELETE_CACHE[1] > 0
+
+
+@pytest.mark.parametrize("mount", ["", "/widget"])
+def test_scripts_see_only_the_endpoints_meant_as_an_api(app, mount):
+    config = json.loads(call(app.url, f"{mount}/config", method="GET")[2])
+    exposed = {
+        d["api_name"]
+        for d in config["dependencies"]
+        if d["backend_fn"] and d["api_visibility"] != "private"
+    }
+    assert exposed == ({"respond", "prepare_meeting"} if not mount else set())
+    info = json.loads(call(app.url, f"{mount}/gradio_api/info", method="GET")[2])
+    assert set(info["named_endpoints"]) == {f"/{name}" for name in exposed}
+    assert not info["unnamed_endpoints"]
 
 
 def test_a_host_header_the_app_does_not_serve_gets_400(app):

@@ -72,3 +72,13 @@ def test_a_safety_breach_overrides_a_model_that_says_step_back(server):
         "My best site lead told the crew to skip the lockout procedure to finish early."
     )
     assert result.verdict == "step_in"
+
+
+def test_the_remote_assessor_is_sent_at_most_the_prompt_cap_whatever_it_is_given(server):
+    from assistant.prompts import PROMPT_MAX_CHARS
+
+    server.reply = _reply("step_back")
+    pasted = "x" * 100_000 + " " + SCENARIO
+    _assessor(server).assess(pasted)
+    sent = server.requests[-1]["body"]["messages"][-1]["content"]
+    assert len(sent) <= PROMPT_MAX_CHARS and sent.endswith(SCENARIO)

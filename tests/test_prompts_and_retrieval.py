@@ -1,6 +1,6 @@
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.prompts import rewrite_messages, rewrite_system
+from assistant.prompts import PROMPT_MAX_CHARS, rewrite_messages, rewrite_system
 from assistant.retrieval import Passage
 
 
@@ -14,3 +14,11 @@ def test_the_rewording_prompt_carries_the_plan_and_the_situation_and_no_secret_l
     assert "Keep the decision exactly as given" in messages[0].content
     assert "CANARY-1" in messages[0].content == rewrite_system("CANARY-1")
     assert "My deputy" in messages[-1].content and "Step back" in messages[-1].content
+
+
+def test_the_rewording_prompt_is_capped_where_it_is_built_keeping_the_newest_words():
+    situation = "old words " * 20_000 + "and now she is stuck."
+    human = rewrite_messages(situation, "Decision: step in\n" * 5_000)[-1].content
+    assert isinstance(human, str)
+    assert len(human) <= PROMPT_MAX_CHARS + 100  # the two labels
+    assert "and now she is stuck." in human and "Decision: step in" in human
