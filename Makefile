@@ -20,17 +20,13 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast check bench clean
+.PHONY: install run test test-deps test-fast check bench clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
-		echo "==> installing Debian chromium and nginx for the browser and proxy tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium nginx-light; }
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
 	@echo "==> installing torch (CPU build)"
@@ -51,7 +47,25 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/assistant serve
 
-test: install
+# Only the tests need a browser (tests/test_browser.py) and a reverse proxy (the sub-path
+# tests): `make run` never installs system packages, so it needs no root and no apt.
+TEST_SYSTEM_PACKAGES := chromium nginx-light
+
+test-deps:
+	@if command -v chromium >/dev/null && command -v nginx >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "==> chromium and nginx are missing and there is no apt-get here: install them with"; \
+		echo "    your package manager; the browser and reverse-proxy tests need them."; exit 1; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "==> chromium and nginx are missing and installing them needs root: run"; \
+		echo "    apt-get install $(TEST_SYSTEM_PACKAGES)   (as root); the browser and"; \
+		echo "    reverse-proxy tests need them."; exit 1; fi; \
+	echo "==> installing Debian $(TEST_SYSTEM_PACKAGES) for the browser and reverse-proxy tests"; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		$(TEST_SYSTEM_PACKAGES)
+
+test: install test-deps
 	@if $(NO_NETWORK) true 2>/dev/null; then \
 		echo "==> running the suite offline (loopback only)"; \
 		$(NO_NETWORK) $(BIN)/python -m pytest $(PYTEST_ARGS); \
