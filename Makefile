@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
-WHEELHOUSE := $(HOME)/.cache/leadership-coach/wheels
+# The cache folder the app uses (ASSISTANT_CACHE_DIR, as in assistant/config.py) also keeps the
+# compiled llama-cpp-python wheel, so every clone on the machine reuses one build.
+CACHE_DIR ?= $(or $(ASSISTANT_CACHE_DIR),$(HOME)/.cache/leadership-coach)
+WHEELHOUSE ?= $(CACHE_DIR)/wheels
+PROGRESS := scripts/with-progress.sh
 # llama.cpp's default build targets the build machine's CPU (-march=native) and can emit AMX or
 # AVX-512 instructions that a VM advertises but does not allow ("Illegal instruction"). A fixed
 # AVX2 build runs on every machine of this kind; it lives in its own wheelhouse because pip's
@@ -30,15 +34,18 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
 	@echo "==> installing torch (CPU build)"
-	@$(BIN)/pip install --progress-bar off -c constraints.txt torch==2.13.0
+	@$(PROGRESS) "installing torch" "about 1 minute" \
+		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt torch==2.13.0
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 5 minutes, once)"; \
-		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps --no-cache-dir \
+		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (once per machine)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE)" $(PROGRESS) "compiling llama.cpp" "about 5-8 minutes on 2 cores" \
+			$(BIN)/pip wheel --quiet --no-deps --no-cache-dir \
 			llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELHOUSE); \
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
 	@echo "==> installing the project and its dependencies at the versions in constraints.txt"
-	@$(BIN)/pip install --progress-bar off -c constraints.txt --find-links $(WHEELHOUSE) \
-		-e '.[dev]'
+	@$(PROGRESS) "installing the dependencies" "about 1-2 minutes" \
+		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
+		--find-links $(WHEELHOUSE) -e '.[dev]'
 	@echo "==> preparing the verdict model"
 	@$(BIN)/assistant train
 	@touch $(STAMP)

@@ -24,7 +24,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.wiring import build_ingestor
 
     paths = args.paths or [str(settings.knowledge_dir)]
-    report = build_ingestor(settings, rebuild=args.rebuild).run(paths)
+    ingestor = build_ingestor(
+        settings,
+        rebuild=args.rebuild,
+        on_progress=lambda line: print(f"ingest: {line}", file=sys.stderr, flush=True),
+    )
+    report = ingestor.run(paths)
     if args.json:
         _print_json(report.as_dict())
     else:

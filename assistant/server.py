@@ -27,9 +27,13 @@ def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
     store = build_store(settings)
     if store.count() == 0 and settings.knowledge_dir.is_dir():
         print(f"The store is empty: ingesting {settings.knowledge_dir}/ ...", flush=True)
-        report = build_ingestor(settings, store=store, embedder=embedder).run(
-            [settings.knowledge_dir], progress=True
+        ingestor = build_ingestor(
+            settings,
+            store=store,
+            embedder=embedder,
+            on_progress=lambda line: print(f"  {line}", flush=True),
         )
+        report = ingestor.run([settings.knowledge_dir], progress=True)
         print(f"Ingested {report.total} chunks ({len(report.failed)} files failed).", flush=True)
     return build_coach(settings, store=store, embedder=embedder)
 

@@ -73,8 +73,10 @@ def build_ingestor(
     rebuild: bool = False,
     store: ChunkStore | None = None,
     embedder: EmbeddingBackend | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Ingestor:
-    """An Ingestor over the configured store and embeddings."""
+    """An Ingestor over the configured store and embeddings; `on_progress` is told how a
+    long embedding goes (a line every ten seconds or so)."""
     return Ingestor(
         store or build_store(settings, rebuild=rebuild),
         embedder or make_embeddings(settings),
@@ -84,6 +86,7 @@ def build_ingestor(
         file_timeout=settings.ingest_file_timeout,
         file_memory_mb=settings.ingest_file_memory_mb,
         allow_private_urls=settings.ingest_private_urls,
+        on_progress=on_progress,
     )
 
 
