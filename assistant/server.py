@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
     """Build the coach, ingesting the knowledge folder first when the store is empty."""
-    from assistant.backends import make_embeddings
+    from assistant.backends import make_document_embeddings, make_embeddings
     from assistant.checks import validate_settings
     from assistant.store import probe_store
     from assistant.wiring import build_coach, build_ingestor, build_store
@@ -30,7 +30,7 @@ def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
         ingestor = build_ingestor(
             settings,
             store=store,
-            embedder=embedder,
+            embedder=make_document_embeddings(settings, loaded=embedder),
             on_progress=lambda line: print(f"  {line}", flush=True),
         )
         report = ingestor.run([settings.knowledge_dir], progress=True)
