@@ -1,6 +1,13 @@
 # Two commands matter: `make run` and `make test`. Both set everything up first.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The first of Python 3.11, 3.12, 3.13 found (pyproject's requires-python); 3.11 first, as the
+# versions in constraints.txt were resolved and tested with it. Override: make PYTHON=python3.13.
+PYTHON ?= $(or $(firstword $(foreach p,python3.11 python3.12 python3.13,$(shell command -v $(p)))),python3.11)
+# Where torch comes from. Empty: pip's own configuration (PyPI). PyPI's torch for Linux x86_64
+# is the CUDA build (several GB with its nvidia-* packages); for the CPU build there, use
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu. macOS, Windows and Linux aarch64 get a CPU
+# build from PyPI. A venv that already holds torch 2.13.0 keeps it.
+TORCH_INDEX ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -24,7 +31,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-deps test-fast check bench clean
+.PHONY: install run test test-deps test-fast check bench doctor clean
 
 install: $(STAMP)
 
@@ -33,9 +40,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
-	@echo "==> installing torch (CPU build)"
+	@echo "==> installing torch 2.13.0$(if $(TORCH_INDEX), from $(TORCH_INDEX))"
 	@$(PROGRESS) "installing torch" "about 1 minute" \
-		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt torch==2.13.0
+		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
+		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
 		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (once per machine)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE)" $(PROGRESS) "compiling llama.cpp" "about 5-8 minutes on 2 cores" \
@@ -83,6 +91,12 @@ test: install test-deps
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Is this machine ready for `make run`? Each failing line says what to run; exit 1 if not.
+doctor:
+	@if [ -x $(BIN)/assistant ]; then $(BIN)/assistant doctor; else \
+		echo "FAIL no virtual environment yet: run \`make install\` ($(PYTHON): \
+	$$($(PYTHON) --version 2>&1 || echo not found))"; exit 1; fi
 
 bench: install
 	$(BIN)/assistant bench $(BENCH_ARGS)
