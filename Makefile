@@ -1,11 +1,22 @@
 # Two commands matter: `make run` and `make test`. Both set everything up first.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The first of Python 3.11, 3.12, 3.13 found (pyproject's requires-python); 3.11 first, as the
+# versions in constraints.txt were resolved and tested with it. Override: make PYTHON=python3.13.
+PYTHON ?= $(or $(firstword $(foreach p,python3.11 python3.12 python3.13,$(shell command -v $(p)))),python3.11)
+# Where torch comes from. Empty: pip's own configuration (PyPI). PyPI's torch for Linux x86_64
+# is the CUDA build (several GB with its nvidia-* packages); for the CPU build there, use
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu. macOS, Windows and Linux aarch64 get a CPU
+# build from PyPI. A venv that already holds torch 2.13.0 keeps it.
+TORCH_INDEX ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
-WHEELHOUSE := $(HOME)/.cache/leadership-coach/wheels
+# The cache folder the app uses (ASSISTANT_CACHE_DIR, as in assistant/config.py) also keeps the
+# compiled llama-cpp-python wheel, so every clone on the machine reuses one build.
+CACHE_DIR ?= $(or $(ASSISTANT_CACHE_DIR),$(HOME)/.cache/leadership-coach)
+WHEELHOUSE ?= $(CACHE_DIR)/wheels
+PROGRESS := scripts/with-progress.sh
 # llama.cpp's default build targets the build machine's CPU (-march=native) and can emit AMX or
 # AVX-512 instructions that a VM advertises but does not allow ("Illegal instruction"). A fixed
 # AVX2 build runs on every machine of this kind; it lives in its own wheelhouse because pip's
@@ -20,29 +31,29 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast check bench clean
+.PHONY: install run test test-deps test-fast check bench doctor clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
-		echo "==> installing Debian chromium and nginx for the browser and proxy tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium nginx-light; }
 	@echo "==> upgrading pip"
 	@$(BIN)/pip install --quiet --upgrade pip
-	@echo "==> installing torch (CPU build)"
-	@$(BIN)/pip install --progress-bar off -c constraints.txt torch==2.13.0
+	@echo "==> installing torch 2.13.0$(if $(TORCH_INDEX), from $(TORCH_INDEX))"
+	@$(PROGRESS) "installing torch" "about 1 minute" \
+		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
+		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 5 minutes, once)"; \
-		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps --no-cache-dir \
+		echo "==> compiling llama-cpp-python $(LLAMA_VERSION) for AVX2 (once per machine)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE)" $(PROGRESS) "compiling llama.cpp" "about 5-8 minutes on 2 cores" \
+			$(BIN)/pip wheel --quiet --no-deps --no-cache-dir \
 			llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELHOUSE); \
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
 	@echo "==> installing the project and its dependencies at the versions in constraints.txt"
-	@$(BIN)/pip install --progress-bar off -c constraints.txt --find-links $(WHEELHOUSE) \
-		-e '.[dev]'
+	@$(PROGRESS) "installing the dependencies" "about 1-2 minutes" \
+		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
+		--find-links $(WHEELHOUSE) -e '.[dev]'
 	@echo "==> preparing the verdict model"
 	@$(BIN)/assistant train
 	@touch $(STAMP)
@@ -51,7 +62,25 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/assistant serve
 
-test: install
+# Only the tests need a browser (tests/test_browser.py) and a reverse proxy (the sub-path
+# tests): `make run` never installs system packages, so it needs no root and no apt.
+TEST_SYSTEM_PACKAGES := chromium nginx-light
+
+test-deps:
+	@if command -v chromium >/dev/null && command -v nginx >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "==> chromium and nginx are missing and there is no apt-get here: install them with"; \
+		echo "    your package manager; the browser and reverse-proxy tests need them."; exit 1; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "==> chromium and nginx are missing and installing them needs root: run"; \
+		echo "    apt-get install $(TEST_SYSTEM_PACKAGES)   (as root); the browser and"; \
+		echo "    reverse-proxy tests need them."; exit 1; fi; \
+	echo "==> installing Debian $(TEST_SYSTEM_PACKAGES) for the browser and reverse-proxy tests"; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		$(TEST_SYSTEM_PACKAGES)
+
+test: install test-deps
 	@if $(NO_NETWORK) true 2>/dev/null; then \
 		echo "==> running the suite offline (loopback only)"; \
 		$(NO_NETWORK) $(BIN)/python -m pytest $(PYTEST_ARGS); \
@@ -62,6 +91,12 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Is this machine ready for `make run`? Each failing line says what to run; exit 1 if not.
+doctor:
+	@if [ -x $(BIN)/assistant ]; then $(BIN)/assistant doctor; else \
+		echo "FAIL no virtual environment yet: run \`make install\` ($(PYTHON): \
+	$$($(PYTHON) --version 2>&1 || echo not found))"; exit 1; fi
 
 bench: install
 	$(BIN)/assistant bench $(BENCH_ARGS)

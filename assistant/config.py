@@ -27,7 +27,8 @@ class Settings(BaseModel):
     )
     cache_dir: Path = Field(
         Path.home() / ".cache" / "leadership-coach",
-        description="ASSISTANT_CACHE_DIR: where the trained verdict model is kept.",
+        description="ASSISTANT_CACHE_DIR: where the trained verdict model, the fast chat model "
+        "copy, the embedding cache and the compiled llama-cpp-python wheel are kept.",
     )
     verdict_backend: Literal["finetuned", "signals"] = Field(
         "finetuned",
@@ -78,6 +79,12 @@ class Settings(BaseModel):
     embed_model: str = Field(
         "text-embedding-3-small",
         description="ASSISTANT_EMBED_MODEL: embedding model name for the openai embed backend.",
+    )
+    embed_cache: bool = Field(
+        True,
+        description="ASSISTANT_EMBED_CACHE: keep document embeddings in the cache folder "
+        "(embeddings.sqlite3), keyed by encoder and text, so a new store or clone re-embeds "
+        "nothing already seen; queries are never stored. off: always encode.",
     )
     embed_batch: int = Field(
         16,
@@ -277,6 +284,7 @@ _ENV = {
     "ASSISTANT_CHAT_MODEL": "chat_model",
     "ASSISTANT_EMBED_MODEL": "embed_model",
     "ASSISTANT_EMBED_BATCH": "embed_batch",
+    "ASSISTANT_EMBED_CACHE": "embed_cache",
     "ASSISTANT_GGUF_PATH": "gguf_path",
     "OPENAI_API_KEY": "openai_api_key",
     "OPENAI_BASE_URL": "openai_base_url",

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
     """Build the coach, ingesting the knowledge folder first when the store is empty."""
-    from assistant.backends import make_embeddings
+    from assistant.backends import make_document_embeddings, make_embeddings
     from assistant.checks import validate_settings
     from assistant.store import probe_store
     from assistant.wiring import build_coach, build_ingestor, build_store
@@ -27,9 +27,13 @@ def prepare_coach(settings: Settings):  # type: ignore[no-untyped-def]
     store = build_store(settings)
     if store.count() == 0 and settings.knowledge_dir.is_dir():
         print(f"The store is empty: ingesting {settings.knowledge_dir}/ ...", flush=True)
-        report = build_ingestor(settings, store=store, embedder=embedder).run(
-            [settings.knowledge_dir], progress=True
+        ingestor = build_ingestor(
+            settings,
+            store=store,
+            embedder=make_document_embeddings(settings, loaded=embedder),
+            on_progress=lambda line: print(f"  {line}", flush=True),
         )
+        report = ingestor.run([settings.knowledge_dir], progress=True)
         print(f"Ingested {report.total} chunks ({len(report.failed)} files failed).", flush=True)
     return build_coach(settings, store=store, embedder=embedder)
 

@@ -72,6 +72,7 @@ def train_verdict_model(
     epochs: int = 4,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    progress_every: float = 20.0,
 ) -> Path:
     """Fine-tune the encoder with a 3-way head on the banks; write it atomically to out_dir."""
     import torch
@@ -95,7 +96,9 @@ def train_verdict_model(
         weight_decay=0.01,
     )
     order = list(range(len(rows)))
-    started = time.monotonic()
+    started = last_said = time.monotonic()
+    steps = epochs * -(-len(order) // 16)
+    done = 0
     for epoch in range(epochs):
         model.train()
         random.shuffle(order)
@@ -115,7 +118,18 @@ def train_verdict_model(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+            done += 1
+            # An epoch takes over a minute on 2 cores: say how it goes in between.
+            now = time.monotonic()
+            if progress and now - last_said >= progress_every:
+                last_said = now
+                left = (now - started) / done * (steps - done)
+                progress(
+                    f"epoch {epoch + 1}/{epochs}: {min(start + 16, len(order))}/{len(order)} "
+                    f"scenarios, {now - started:.0f} s so far, about {left:.0f} s left"
+                )
         if progress:
+            last_said = time.monotonic()
             elapsed = time.monotonic() - started
             left = elapsed / (epoch + 1) * (epochs - epoch - 1)
             progress(f"epoch {epoch + 1}/{epochs} done in {elapsed:.0f} s, about {left:.0f} s left")

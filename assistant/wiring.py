@@ -10,7 +10,12 @@ from typing import Any
 import numpy as np
 
 from assistant.assessment import TRAINING_BANKS, Assessor
-from assistant.backends import EmbeddingBackend, make_chat_model, make_embeddings
+from assistant.backends import (
+    EmbeddingBackend,
+    make_chat_model,
+    make_document_embeddings,
+    make_embeddings,
+)
 from assistant.coach import Coach
 from assistant.composer import Composer, NamedEncoder
 from assistant.config import Settings
@@ -74,17 +79,20 @@ def build_ingestor(
     rebuild: bool = False,
     store: ChunkStore | None = None,
     embedder: EmbeddingBackend | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Ingestor:
-    """An Ingestor over the configured store and embeddings."""
+    """An Ingestor over the configured store and embeddings; `on_progress` is told how a
+    long embedding goes (a line every ten seconds or so)."""
     return Ingestor(
         store or build_store(settings, rebuild=rebuild),
-        embedder or make_embeddings(settings),
+        embedder or make_document_embeddings(settings),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
         file_timeout=settings.ingest_file_timeout,
         file_memory_mb=settings.ingest_file_memory_mb,
         allow_private_urls=settings.ingest_private_urls,
+        on_progress=on_progress,
     )
 
 

@@ -170,3 +170,23 @@ def test_chunks_of_many_files_are_embedded_together_not_file_by_file(hermetic_en
     report = _ingestor(hermetic_env, embedder).run([library])
     sizes = [n for n in CallCounting.sizes if n > 1]  # the one-text dimension probe aside
     assert sizes == [report.added], "three small files should make one embedding call"
+
+
+def test_a_long_embedding_tells_its_progress_and_gives_each_chunk_its_own_vector(
+    hermetic_env, library, monkeypatch
+):
+    monkeypatch.setattr("assistant.ingestion.EMBED_SLICE", 16)
+    lines: list[str] = []
+    ingestor = _ingestor(hermetic_env)
+    ingestor.on_progress, ingestor.progress_every = lines.append, 0.0
+    ingestor.run([library])
+    total = ingestor.store.count()
+    assert total > 32  # several slices, so progress is told before the end
+    assert lines[0].startswith(f"embedded 16/{total} chunks")
+    assert lines[-1].startswith(f"embedded {total}/{total} chunks")
+    assert all(" s so far, about " in line and line.endswith(" s left") for line in lines)
+    stored = list(ingestor.store.texts())
+    got = ingestor.store._collection.get(ids=[c for c, _, _ in stored], include=["embeddings"])
+    expected = HashingEmbeddings().embed_documents([f"{m['title']}\n{t}" for _, t, m in stored])
+    for vector, want in zip(got["embeddings"], expected, strict=True):
+        assert list(vector) == pytest.approx(want, abs=1e-6)
