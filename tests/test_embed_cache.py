@@ -156,13 +156,16 @@ def test_a_writer_killed_mid_write_leaves_only_whole_vectors(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", code, str(cache)], env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     rows = 0
-    while rows < 1000 and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.2)
-        if cache.exists():
-            with sqlite3.connect(cache, timeout=30) as db, contextlib.suppress(sqlite3.Error):
-                rows = db.execute("SELECT count(*) FROM vectors").fetchone()[0]  # once made
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    try:
+        while rows < 1000 and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.2)
+            if cache.exists():
+                with sqlite3.connect(cache, timeout=30) as db, contextlib.suppress(sqlite3.Error):
+                    rows = db.execute("SELECT count(*) FROM vectors").fetchone()[0]  # once made
+    finally:
+        # The writer loops for ever: whatever happens above, it must not outlive the test.
+        child.send_signal(signal.SIGKILL)
+        child.wait()
     assert rows >= 1000, "the writer did not get going"
     with sqlite3.connect(cache) as db:
         stored = db.execute("SELECT vector FROM vectors").fetchall()
