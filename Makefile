@@ -59,7 +59,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 	@echo "==> set-up complete"
 
+# `assistant train` again, cheap when up to date: a pull that changed the scenario banks or
+# the labelled move choices gets its models before anything uses them.
 run: install
+	@$(BIN)/assistant train
 	$(BIN)/assistant serve
 
 # Only the tests need a browser (tests/test_browser.py) and a reverse proxy (the sub-path
@@ -81,6 +84,7 @@ test-deps:
 		$(TEST_SYSTEM_PACKAGES)
 
 test: install test-deps
+	@$(BIN)/assistant train
 	@if $(NO_NETWORK) true 2>/dev/null; then \
 		echo "==> running the suite offline (loopback only)"; \
 		$(NO_NETWORK) $(BIN)/python -m pytest $(PYTEST_ARGS); \
