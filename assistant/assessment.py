@@ -25,9 +25,12 @@ __all__ = [
 
 LABELS = ("step_back", "balanced", "step_in")
 BANK_PATH = Path(__file__).parent / "scenarios" / "scenarios_train.jsonl"
-# The verdict model learns from the bank and from the harm bank's scenarios (harm and its
-# look-alikes), so that an incident already handled well is not mistaken for harm now.
-TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH)
+WEAK_CATEGORIES_PATH = Path(__file__).parent / "scenarios" / "weak_categories_train.jsonl"
+# The verdict model learns from the bank, from the harm bank's scenarios (harm and its
+# look-alikes), so that an incident already handled well is not mistaken for harm now, and
+# from situations it used to miss (above the team's authority, cross-team deadlocks, help
+# after real attempts, first-timers facing one-way acts) with their look-alikes.
+TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH, WEAK_CATEGORIES_PATH)
 # How much each explicit signal moves the trained model's log-odds. Requests for help and
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
