@@ -63,7 +63,7 @@ class CitationOut(BaseModel):
 
 
 class AdviceOut(BaseModel):
-    """The advice object of DESIGN.md."""
+    """The advice object (README, `advise --json`)."""
 
     verdict: str
     confidence: float

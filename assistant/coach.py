@@ -87,7 +87,7 @@ class Citation:
 
 @dataclass
 class Advice:
-    """The advice object of DESIGN.md."""
+    """The advice object (README, `advise --json`)."""
 
     verdict: str
     confidence: float

@@ -53,7 +53,7 @@ class IngestReport:
     )
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON report of DESIGN.md."""
+        """The JSON report of `assistant ingest --json`."""
         return asdict(self)
 
 
