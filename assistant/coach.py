@@ -6,8 +6,8 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 
@@ -15,6 +15,7 @@ from assistant.assessment import Assessment, Assessor
 from assistant.backends import describe_failure
 from assistant.composer import Composer, Plan
 from assistant.conversation import Conversation, user_turns
+from assistant.domain import Advice, Backend, Citation, Signal, Verdict
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.gate import GateResult, QualityGate
 from assistant.prompts import rewrite_messages, rewrite_prompt_lines, rewrite_system
@@ -23,7 +24,7 @@ from assistant.retrieval import Passage, Retriever
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Advice", "Citation", "Coach", "Reply"]
+__all__ = ["Coach", "Reply"]
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _WORD = re.compile(r"[a-z']{3,}")
@@ -73,43 +74,6 @@ _OFF_TOPIC_STEPS = [
     "Say what is at stake and whether it could be undone.",
     "Say how experienced the person is and whether they have asked for help.",
 ]
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A quote that resolves to a stored chunk, verbatim."""
-
-    chunk_id: str
-    source: str
-    title: str
-    quote: str
-
-
-@dataclass
-class Advice:
-    """The advice object (README, `advise --json`)."""
-
-    verdict: str
-    confidence: float
-    signals: list[dict[str, str]]
-    summary: str
-    advice: str
-    next_steps: list[str]
-    citations: list[Citation]
-    backend: dict[str, str]
-    clarifying_question: str | None = None
-    covered: bool = True
-    notes: list[str] = field(default_factory=list)
-    say: str = ""
-    watch_for: list[str] = field(default_factory=list)
-    moves: list[str] = field(default_factory=list)
-    why: list[str] = field(default_factory=list)
-    generation: str = "off"
-    changed: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
 
 
 @dataclass
@@ -174,7 +138,7 @@ class Coach:
         retriever: Retriever,
         chat_model: BaseChatModel,
         assessor: Assessor,
-        backend: dict[str, str],
+        backend: Backend,
         composer: Composer,
         gate: QualityGate | None = None,
         min_relevance: float = 0.2,
@@ -236,7 +200,9 @@ class Coach:
         for p in ordered:
             quote = best_quote(p.text, focus)
             if quote:
-                found.append(Citation(p.chunk_id, p.source, p.title, quote))
+                found.append(
+                    Citation(chunk_id=p.chunk_id, source=p.source, title=p.title, quote=quote)
+                )
             if len(found) == limit:
                 break
         return found
@@ -418,14 +384,17 @@ class Coach:
         if not final.covered and plan is not None:
             summary += " (The library does not cover this directly.)"
         return Advice(
-            verdict=verdict,
+            verdict=cast(Verdict, verdict),
             confidence=assessment.confidence,
-            signals=[s.as_dict() for s in assessment.signals],
+            signals=[
+                Signal(name=s.name, direction=s.direction, evidence=s.evidence)
+                for s in assessment.signals
+            ],
             summary=summary,
             advice=final.text,
             next_steps=steps,
             citations=final.citations,
-            backend=dict(self.backend),
+            backend=self.backend.copy(),
             clarifying_question=assessment.clarifying_question,
             covered=final.covered,
             notes=notes,

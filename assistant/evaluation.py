@@ -26,7 +26,7 @@ __all__ = [
     "write_report",
 ]
 
-SCALE = {"step_back": 0, "balanced": 1, "step_in": 2}
+SCALE = {label: rank for rank, label in enumerate(LABELS)}  # step_back=0 .. step_in=2
 
 
 def score(labels: Sequence[str], predictions: Sequence[str]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.coach import Advice, Coach
+from assistant.coach import Coach
+from assistant.domain import Advice
 from assistant.prompts import VERDICT_PHRASES
 
 __all__ = ["MeetingPlan", "MeetingRequest", "prepare", "to_markdown"]

@@ -16,7 +16,8 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.coach import Citation, Coach, Reply
+from assistant.coach import Coach, Reply
+from assistant.domain import Citation
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.prep import MeetingRequest, prepare, to_markdown
 from assistant.prompts import VERDICT_PHRASES

@@ -10,10 +10,12 @@ from langchain_core.messages import AIMessage
 from assistant.api import RateLimiter, create_app
 from assistant.assessment import Assessor
 from assistant.config import load_settings
-from assistant.schema import ADVICE_SCHEMA
+from assistant.domain import Advice
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
+
+ADVICE_SCHEMA = Advice.model_json_schema()
 
 REPLY = "Step in now: stop the harm, then hand the follow-up back to the team lead."
 
@@ -59,7 +61,9 @@ def test_healthz_reports_the_store_and_backends(client):
 def test_the_openapi_schema_documents_the_advise_endpoint(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/advise" in schema["paths"]
-    assert "AdviceOut" in schema["components"]["schemas"]
+    published = schema["components"]["schemas"]["Advice"]
+    assert published["properties"].keys() == ADVICE_SCHEMA["properties"].keys()
+    assert published["required"] == ADVICE_SCHEMA["required"]
 
 
 def test_an_oversized_body_is_refused_before_any_model_work(client):

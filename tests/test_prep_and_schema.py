@@ -8,12 +8,14 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.assessment import Assessor
+from assistant.domain import Advice
 from assistant.prep import MeetingRequest, prepare, to_markdown
-from assistant.schema import ADVICE_SCHEMA
 from assistant.web import prep_handler
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
+
+ADVICE_SCHEMA = Advice.model_json_schema()
 
 REPLY = (
     "Let her run the review and stay in the room; agree a signal so the team knows "
