@@ -205,15 +205,16 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
 
 
 def _composed_plan(coach: Any, scenario: str) -> tuple[Any, float]:
-    """The composed plan and the seconds to it (no generation runs: the generator is closed
-    after the composed answer, which comes first)."""
+    """The coach's groundwork for a scenario and the seconds to its composed answer (no
+    generation runs: the stream is closed after the composed answer, which comes first)."""
     started = time.perf_counter()
-    replies = coach.stream_chat(scenario)
+    work = coach.plan(scenario)
+    replies = coach.stream(work)
     try:
-        first = next(replies)
+        next(replies)
     finally:
         replies.close()
-    return first.plan, time.perf_counter() - started
+    return work, time.perf_counter() - started
 
 
 def _stream_model(chat_model: Any, messages: list[Any]) -> tuple[float | None, float, str]:
@@ -255,7 +256,6 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     what a running app sees. Every run uses a scenario of its own.
     """
     from assistant.assessment import load_bank
-    from assistant.prompts import rewrite_messages
     from assistant.wiring import build_coach
 
     coach = build_coach(settings)
@@ -267,8 +267,8 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     coach.advise(scenarios[0])  # warm: model load, first KV allocation
 
     def messages_for(scenario: str) -> tuple[list[Any], float]:
-        plan, composed_s = _composed_plan(coach, scenario)
-        return rewrite_messages(scenario, plan.as_brief()), composed_s
+        work, composed_s = _composed_plan(coach, scenario)
+        return work.prompt, composed_s  # the very prompt the coach sends
 
     cold: list[float] = []
     raw_cold: list[float] = []
@@ -352,12 +352,8 @@ def _sse_times(http: Any, base: str, fn_index: int, scenario: str) -> tuple[floa
 def _card_then_text(coach: Any, scenario: str) -> bool:
     """Whether the coach answers with a composed answer and then rewords it (no generation
     is run: the composed answer comes before the model is called)."""
-    replies = coach.stream_chat(scenario)
-    try:
-        first = next(replies)
-    finally:
-        replies.close()
-    return first.plan is not None and first.assessment is not None and not first.done
+    work = coach.plan(scenario)
+    return work.plan is not None and work.situational and bool(work.passages)
 
 
 def _direct_times(coach: Any, scenario: str) -> tuple[float, float]:

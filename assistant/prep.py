@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.coach import Coach
+from assistant.content import VERDICT_PHRASES
 from assistant.domain import Advice
-from assistant.prompts import VERDICT_PHRASES
 
 __all__ = ["MeetingPlan", "MeetingRequest", "prepare", "to_markdown"]
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 __all__ = [
-    "VERDICT_PHRASES",
     "rewrite_messages",
     "rewrite_prompt_lines",
     "rewrite_system",
 ]
-
-VERDICT_PHRASES = {
-    "step_in": "step in",
-    "step_back": "step back",
-    "balanced": "let them lead but stay close",
-}
 
 _REWRITE = (
     "You are a practical leadership coach. Below is a leader's situation and the plan the "

@@ -6,7 +6,8 @@ from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 
 from assistant.assessment import Assessor
-from assistant.coach import Coach, best_quote
+from assistant.citations import best_quote
+from assistant.coach import Coach
 from assistant.errors import EmptyStoreError, InputTooLargeError
 from assistant.model_assessment import ModelAssessor
 from assistant.wiring import build_coach, build_ingestor
