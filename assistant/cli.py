@@ -263,7 +263,7 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import TRAINING_BANKS
     from assistant.backends import default_gguf_path, make_embeddings
-    from assistant.quantize import prepare_fast_gguf
+    from assistant.backends.llama_cpp import prepare_fast_gguf
     from assistant.verdict_model import VerdictModel, model_key
     from assistant.wiring import build_assessor, build_composer
 

@@ -4,7 +4,6 @@ plan, citations, prompt) computed once, then streamed as a chat answer or return
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -13,7 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from assistant.assessment import Assessment, Assessor
-from assistant.backends import describe_failure
+from assistant.backends import stream_text, warm_up
 from assistant.citations import pick_citations
 from assistant.composer import Composer, Plan
 from assistant.content import (
@@ -117,9 +116,7 @@ class Coach:
             self.retriever.search("warm up")
             self.assessor.warm_up()
             self.composer.warm_up()
-            prefill = getattr(self.chat_model, "warm_up", None)
-            if prefill is not None:
-                prefill(rewrite_system(self.canary))
+            warm_up(self.chat_model, rewrite_system(self.canary))
         except Exception:  # noqa: BLE001 - a failing backend is reported to the first user.
             log.info("warm-up skipped", exc_info=True)
         self.warm = True
@@ -143,27 +140,7 @@ class Coach:
 
     def _generate(self, messages: list[Any]) -> Iterator[str]:
         """Stream text, bounded in total time and length whatever the server does."""
-        started = time.monotonic()
-        produced = 0
-        stream = self.chat_model.stream(messages)
-        try:
-            for chunk in stream:
-                text = chunk.content if isinstance(chunk.content, str) else ""
-                if time.monotonic() - started > self.total_timeout:
-                    raise TimeoutError
-                if text:
-                    produced += len(text)
-                    yield text
-                if produced > self.max_answer_chars:
-                    break  # a server that ignores max_tokens cannot stream forever
-        except AssistantError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any client error becomes a user message.
-            raise describe_failure(exc, "The chat model") from None
-        finally:
-            close = getattr(stream, "close", None)
-            if close:
-                close()
+        return stream_text(self.chat_model, messages, self.total_timeout, self.max_answer_chars)
 
     def _leaks(self, text: str, fragment: int = 6) -> bool:
         """Whether text holds the canary or any run of `fragment` characters of it."""

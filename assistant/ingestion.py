@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.documents import Document
 from tqdm import tqdm
 
-from assistant.backends import EmbeddingBackend, describe_failure
+from assistant.backends import EmbeddingBackend
 from assistant.documents import discover, split
 from assistant.errors import AssistantError, DocumentError
 from assistant.sandbox import Reader
@@ -89,10 +89,8 @@ class Ingestor:
     def embed(self, chunks: Sequence[Document]) -> list[list[float]]:
         """Embed chunk texts, title first so a passage carries its document's topic."""
         texts = [f"{c.metadata.get('title', '')}\n{c.page_content}" for c in chunks]
-        try:
-            return self.embedder.embeddings.embed_documents(texts)
-        except Exception as exc:  # noqa: BLE001 - not the file's fault: stop the whole run
-            raise describe_failure(exc, "The embedding model") from None
+        # A failure is not the file's fault: BackendError stops the whole run.
+        return self.embedder.embed_documents(texts)
 
     def run(self, paths: Iterable[str | Path], progress: bool | None = None) -> IngestReport:
         """Ingest every file under `paths`; prune chunks of files gone from ingested folders."""
