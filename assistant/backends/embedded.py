@@ -20,7 +20,12 @@ class EmbeddedEmbeddings(Embeddings):
         from assistant.query_encoder import TracedQueryEncoder
 
         self.documents = documents  # langchain_huggingface.HuggingFaceEmbeddings
-        self.queries = TracedQueryEncoder(documents._client)
+        self.queries = TracedQueryEncoder(self.encoder)
+
+    @property
+    def encoder(self) -> Any:
+        """The sentence_transformers.SentenceTransformer underneath (the bench's reference)."""
+        return self.documents._client
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.documents.embed_documents(texts)  # type: ignore[no-any-return]

@@ -34,6 +34,7 @@ __all__ = [
     "default_gguf_path",
     "fast_gguf_path",
     "llama_chat",
+    "llama_messages",
     "prepare_fast_gguf",
 ]
 
@@ -85,6 +86,12 @@ def _packaged_or_fast(cache_dir: Path) -> Path:
     packaged = default_gguf_path()
     fast = fast_gguf_path(cache_dir, packaged)
     return fast if fast.is_file() else packaged
+
+
+def llama_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as llama.cpp's chat-completion dicts."""
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    return [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
 class LlamaCppChat(BaseChatModel):
@@ -139,11 +146,6 @@ class LlamaCppChat(BaseChatModel):
                 messages=[{"role": "system", "content": system}], max_tokens=1
             )
 
-    @staticmethod
-    def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        return [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
-
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -155,7 +157,7 @@ class LlamaCppChat(BaseChatModel):
         # llama.cpp holds one context: generations must not interleave.
         with self._lock:
             stream = llama.create_chat_completion(
-                messages=self._as_dicts(messages),
+                messages=llama_messages(messages),
                 stream=True,
                 max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
                 temperature=self.temperature,
