@@ -224,3 +224,17 @@ def test_warming_up_makes_no_call_to_a_remote_model_assessor(coach_factory):
         coach.warm_up()
         assert coach.warm
         assert server.requests == []
+
+
+def test_advice_is_planned_once_so_the_library_is_searched_once(coach_factory, monkeypatch):
+    coach = coach_factory(GOOD)
+    searches = []
+    search = coach.retriever.search
+    monkeypatch.setattr(
+        coach.retriever, "search", lambda *a, **k: searches.append(a) or search(*a, **k)
+    )
+    work = coach.plan("My deputy wants to lead the staff meeting on Monday.")
+    assert work.plan is not None and work.citations and work.prompt
+    advice = coach.advise("My deputy wants to lead the staff meeting on Monday.")
+    assert len(searches) == 2, "one search for plan(), one for advise()"
+    assert advice.citations == work.citations
