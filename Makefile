@@ -21,7 +21,7 @@ PROGRESS := scripts/with-progress.sh
 # AVX-512 instructions that a VM advertises but does not allow ("Illegal instruction"). A fixed
 # AVX2 build runs on every machine of this kind; it lives in its own wheelhouse because pip's
 # wheel cache ignores CMAKE_ARGS and would hand back a native build. (An AVX-512 build without
-# AMX was measured too: no faster once the model is Q8_0, see assistant/quantize.py.)
+# AMX was measured too: no faster once the model is Q8_0, see assistant/backends/llama_cpp.py.)
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF
 # The test suite runs with the network cut off (loopback only) to prove nothing downloads.
@@ -106,8 +106,8 @@ bench: install
 	$(BIN)/assistant bench $(BENCH_ARGS)
 
 check: install
-	$(BIN)/ruff check assistant tests ingest.py app.py
-	$(BIN)/ruff format --check assistant tests ingest.py app.py
+	$(BIN)/ruff check assistant benchmarks tests ingest.py app.py
+	$(BIN)/ruff format --check assistant benchmarks tests ingest.py app.py
 	$(BIN)/mypy assistant
 
 clean:

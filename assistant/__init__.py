@@ -6,8 +6,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistant.coach import Advice, Citation, Coach
+    from assistant.coach import Coach
     from assistant.config import Settings, load_settings
+    from assistant.domain import Advice, Citation
     from assistant.errors import AssistantError
     from assistant.wiring import build_coach
 
@@ -24,8 +25,8 @@ __all__ = [
 # Imported on first use: the file-reader process and `assistant --help` should not pay for
 # LangChain and the model libraries (about a second) just by importing the package.
 _HOMES = {
-    "Advice": "assistant.coach",
-    "Citation": "assistant.coach",
+    "Advice": "assistant.domain",
+    "Citation": "assistant.domain",
     "Coach": "assistant.coach",
     "Settings": "assistant.config",
     "load_settings": "assistant.config",

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.coach import Coach
 from assistant.config import Settings
+from assistant.domain import Advice
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.guard import Guard, RateLimiter
 from assistant.web import build_demo, build_widget
@@ -47,41 +48,6 @@ class AdviseRequest(BaseModel):
         "still count, a correction ('actually ...') replaces what it contradicts, and "
         "`changed` says when the verdict moved.",
     )
-
-
-class SignalOut(BaseModel):
-    name: str
-    direction: str
-    evidence: str
-
-
-class CitationOut(BaseModel):
-    chunk_id: str
-    source: str
-    title: str
-    quote: str
-
-
-class AdviceOut(BaseModel):
-    """The advice object of DESIGN.md."""
-
-    verdict: str
-    confidence: float
-    signals: list[SignalOut]
-    summary: str
-    advice: str
-    next_steps: list[str]
-    citations: list[CitationOut]
-    backend: dict[str, str]
-    clarifying_question: str | None = None
-    covered: bool = True
-    notes: list[str] = []
-    say: str = ""
-    watch_for: list[str] = []
-    moves: list[str] = []
-    why: list[str] = []
-    generation: str = "off"
-    changed: str | None = None
 
 
 class SubPath:
@@ -178,7 +144,7 @@ def create_app(coach: Coach, settings: Settings) -> FastAPI:
             "backend": coach.backend,
         }
 
-    @app.post("/api/advise", response_model=AdviceOut, tags=["coach"])
+    @app.post("/api/advise", response_model=Advice, tags=["coach"])
     def advise(body: AdviseRequest) -> Any:
         """Step in, step back or balanced: the advice object for one scenario."""
         try:

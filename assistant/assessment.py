@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.domain import VERDICTS
 from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
 
@@ -23,7 +24,7 @@ __all__ = [
     "load_bank",
 ]
 
-LABELS = ("step_back", "balanced", "step_in")
+LABELS: tuple[str, ...] = VERDICTS
 BANK_PATH = Path(__file__).parent / "scenarios" / "scenarios_train.jsonl"
 WEAK_CATEGORIES_PATH = Path(__file__).parent / "scenarios" / "weak_categories_train.jsonl"
 # The verdict model learns from the bank, from the harm bank's scenarios (harm and its

@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.bench import PHASES
 from assistant.config import Settings, load_settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError
 
 __all__ = ["main"]
 
@@ -281,7 +280,7 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import TRAINING_BANKS
     from assistant.backends import default_gguf_path, make_embeddings
-    from assistant.quantize import prepare_fast_gguf
+    from assistant.backends.llama_cpp import prepare_fast_gguf
     from assistant.verdict_model import VerdictModel, model_key
     from assistant.wiring import build_assessor, build_composer
 
@@ -327,8 +326,23 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if missing else 0
 
 
+def _bench_phases() -> tuple[str, ...]:
+    """The bench's phases, or none when benchmarks/ (beside the package) is not installed."""
+    try:
+        from benchmarks.bench import PHASES
+    except ImportError:
+        return ()
+    return PHASES
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.bench import run_bench
+    try:
+        from benchmarks.bench import run_bench
+    except ImportError:
+        raise ConfigError(
+            "The bench lives in benchmarks/ of a source checkout, which is not installed here.",
+            "Install the checkout editable: `pip install -e .` (`make install` does).",
+        ) from None
 
     out = Path(args.out)
     results = run_bench(
@@ -444,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only",
         action="append",
-        choices=PHASES,
+        choices=_bench_phases(),
         help="measure only this group (repeatable); the others are kept from --out",
     )
     p.set_defaults(func=cmd_bench)

@@ -26,11 +26,11 @@ __all__ = [
     "write_report",
 ]
 
-SCALE = {"step_back": 0, "balanced": 1, "step_in": 2}
+SCALE = {label: rank for rank, label in enumerate(LABELS)}  # step_back=0 .. step_in=2
 
 
 def score(labels: Sequence[str], predictions: Sequence[str]) -> dict[str, Any]:
-    """Metrics of DESIGN.md; confusion is {true_label: {predicted_label: count}}."""
+    """Metrics of `assistant eval` (README); confusion is {true_label: {predicted_label: count}}."""
     n = len(labels)
     confusion = {t: {p: 0 for p in LABELS} for t in LABELS}
     for t, p in zip(labels, predictions, strict=True):

@@ -12,7 +12,7 @@ from typing import Any
 from langchain_core.documents import Document
 from tqdm import tqdm
 
-from assistant.backends import EmbeddingBackend, describe_failure
+from assistant.backends import EmbeddingBackend
 from assistant.documents import discover, split
 from assistant.errors import AssistantError, DocumentError
 from assistant.sandbox import Reader
@@ -57,7 +57,7 @@ class IngestReport:
     )
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON report of DESIGN.md."""
+        """The JSON report of `assistant ingest --json`."""
         return asdict(self)
 
 
@@ -104,10 +104,8 @@ class Ingestor:
         done_chars = 0
         for start in range(0, len(order), EMBED_SLICE):
             part = order[start : start + EMBED_SLICE]
-            try:
-                got = self.embedder.embeddings.embed_documents([texts[i] for i in part])
-            except Exception as exc:  # noqa: BLE001 - not the file's fault: stop the whole run
-                raise describe_failure(exc, "The embedding model") from None
+            # A failure is not the file's fault: BackendError stops the whole run.
+            got = self.embedder.embed_documents([texts[i] for i in part])
             for i, vector in zip(part, got, strict=True):
                 vectors[i] = vector
             done_chars += sum(len(texts[i]) for i in part)

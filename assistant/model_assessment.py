@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from assistant.assessment import Assessment, Assessor
+from assistant.domain import Verdict
 from assistant.prompts import bounded
 from assistant.signals import Signal
 
 __all__ = ["ModelAssessor", "VerdictSchema"]
 
-Verdict = Literal["step_back", "balanced", "step_in"]
 
 _INSTRUCTIONS = (
     "You judge leadership situations. Decide whether the leader should step_in (intervene "

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.domain import VERDICTS
 from assistant.errors import ConfigError
 
 __all__ = ["DEFAULT_PLAYBOOK_DIR", "KINDS", "Move", "load_playbook"]
@@ -41,7 +42,7 @@ KINDS = [
     "hand_back",
     "debrief",
 ]
-_VERDICTS = ("step_in", "balanced", "step_back")
+_VERDICTS = VERDICTS
 
 _MOVE = re.compile(r"^## +(?P<title>.+?)\s*$(?P<body>.*?)(?=^## |\Z)", re.M | re.S)
 _FIELD = re.compile(r"^\*(?P<label>[A-Za-z ]+):\*\s*(?P<value>.+?)\s*$", re.M)

@@ -6,8 +6,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.coach import Advice, Coach
-from assistant.prompts import VERDICT_PHRASES
+from assistant.coach import Coach
+from assistant.content import VERDICT_PHRASES
+from assistant.domain import Advice
 
 __all__ = ["MeetingPlan", "MeetingRequest", "prepare", "to_markdown"]
 

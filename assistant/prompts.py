@@ -6,18 +6,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 __all__ = [
     "PROMPT_MAX_CHARS",
-    "VERDICT_PHRASES",
     "bounded",
     "rewrite_messages",
     "rewrite_prompt_lines",
     "rewrite_system",
 ]
-
-VERDICT_PHRASES = {
-    "step_in": "step in",
-    "step_back": "step back",
-    "balanced": "let them lead but stay close",
-}
 
 # The most characters of situation and plan one prompt carries (about 3,000 tokens: the
 # default 4,096-token context keeps room for the instructions and the answer). Callers cap

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from assistant.backends import EmbeddingBackend, describe_failure
+from assistant.backends import EmbeddingBackend
 from assistant.documents import text_hash
 from assistant.errors import EmptyStoreError
 from assistant.lexical import LexicalIndex
@@ -129,10 +129,7 @@ class Retriever:
             self._lock.release()
 
     def _embed(self, query: str) -> list[float]:
-        try:
-            return self.embedder.embeddings.embed_query(query)
-        except Exception as exc:  # noqa: BLE001 - reported with the fix, never with its text
-            raise describe_failure(exc, "The embedding model") from None
+        return self.embedder.embed_query(query)
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Top-k passages, best first, with near-identical texts removed."""

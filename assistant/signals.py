@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
+
+from assistant.domain import Verdict
 
 __all__ = ["SIGNAL_NAMES", "Signal", "detect_signals"]
 
-Direction = Literal["step_in", "step_back", "balanced"]
+Direction = Verdict
 
 
 @dataclass(frozen=True)

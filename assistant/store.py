@@ -73,6 +73,11 @@ class ChunkStore:
             )
 
     @property
+    def collection(self) -> Any:
+        """The Chroma collection itself: for measuring Chroma alone (the bench), not for use."""
+        return self._collection
+
+    @property
     def embedding_model(self) -> str | None:
         """Name of the embedding model recorded on the collection."""
         return (self._collection.metadata or {}).get("embedding_model")

@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.domain import VERDICTS
 from assistant.errors import ConfigError
 
 __all__ = ["LABELS", "VerdictModel", "held_out", "model_key", "train_verdict_model"]
 
-LABELS = ("step_back", "balanced", "step_in")
+LABELS: tuple[str, ...] = VERDICTS
 TRAINING_RECIPE = (
     "minilm-ft-v2: lr=3e-5 head_lr=1e-3 epochs=4 batch=16 scale=10 seed=0, harm head (BCE), "
     "rows marked split=dev held out"

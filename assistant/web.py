@@ -16,10 +16,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.coach import Citation, Coach, Reply
+from assistant.coach import Coach, Reply
+from assistant.content import VERDICT_ICONS, VERDICT_PHRASES
+from assistant.domain import Citation
 from assistant.errors import AssistantError, InputTooLargeError
 from assistant.prep import MeetingRequest, prepare, to_markdown
-from assistant.prompts import VERDICT_PHRASES
 from assistant.retrieval import Passage
 
 __all__ = [
@@ -49,8 +50,6 @@ EXAMPLES = [
 DELETE_CACHE = (600, 3600)
 BRIEF_MAX_AGE = 600.0
 
-_ICONS = {"step_in": "🛑", "step_back": "🌱", "balanced": "🤝"}
-
 
 def _safe(text: str) -> str:
     """Escape markup so model or document text can only ever render as text.
@@ -69,7 +68,7 @@ def verdict_card(reply: Reply) -> str:
     if a is None:
         return ""
     return (
-        f"> **{_ICONS[a.verdict]} Verdict: {VERDICT_PHRASES[a.verdict]}** · "
+        f"> **{VERDICT_ICONS[a.verdict]} Verdict: {VERDICT_PHRASES[a.verdict]}** · "
         f"confidence {a.confidence:.0%}\n\n"
     )
 

@@ -175,8 +175,8 @@ def _cosine(embedder: EmbeddingBackend) -> Callable[[str, Sequence[str]], list[f
     """Closeness in meaning of one text to others, with the store's encoder."""
 
     def similarity(text: str, others: Sequence[str]) -> list[float]:
-        one = np.asarray(embedder.embeddings.embed_query(text))
-        many = np.asarray(embedder.embeddings.embed_documents(list(others)))
+        one = np.asarray(embedder.embed_query(text))
+        many = np.asarray(embedder.embed_documents(list(others)))
         norms = np.linalg.norm(many, axis=1) * (np.linalg.norm(one) or 1.0)
         return [float(x) for x in (many @ one) / np.where(norms == 0, 1.0, norms)]
 

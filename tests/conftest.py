@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from .support.fakes import FAKE_ENV, scripted_chat
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
@@ -29,16 +35,69 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def fake_settings(hermetic_env: Path):
+    """Settings for the fake backends (FAKE_ENV) in this test's data dir."""
     from assistant.config import load_settings
 
-    return load_settings(
-        {
-            "ASSISTANT_DATA_DIR": str(hermetic_env),
-            "ASSISTANT_CHAT_BACKEND": "fake",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
-        }
-    )
+    return load_settings({"ASSISTANT_DATA_DIR": str(hermetic_env), **FAKE_ENV})
+
+
+@pytest.fixture
+def make_coach(fake_settings, tmp_path: Path):
+    """The one fake coach set-up: a copy of knowledge/ ingested with the fake embedder, a
+    scripted chat model, signals-only verdicts. `make_coach(*replies, repeat=, settings=,
+    **build_coach_overrides)`; the library is ingested once per data dir."""
+    from assistant.assessment import Assessor
+    from assistant.wiring import build_coach, build_ingestor
+
+    ingested: set[Path] = set()
+
+    def make(*replies: str, repeat: int = 1, settings=None, **overrides):
+        settings = settings or fake_settings
+        if settings.data_dir not in ingested:
+            folder = tmp_path / f"lib-{len(ingested)}"
+            shutil.copytree(KNOWLEDGE, folder)
+            report = build_ingestor(settings).run([folder])
+            assert not report.failed, report.failed
+            ingested.add(settings.data_dir)
+        overrides.setdefault("chat_model", scripted_chat(*replies, repeat=repeat))
+        overrides.setdefault("chat_name", "scripted")
+        overrides.setdefault("assessor", Assessor(None))
+        return build_coach(settings, **overrides)
+
+    return make
+
+
+@dataclass
+class CliResult:
+    """What `assistant ARGS` printed and returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], hermetic_env):
+    """Run `assistant ARGS` in this process, on the fake backends unless `env` says otherwise:
+    `cli(*args, stdin=None, env=None) -> CliResult`."""
+    from assistant.cli import main
+
+    monkeypatch.chdir(ROOT)
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        for name, value in {**FAKE_ENV, **(env or {})}.items():
+            monkeypatch.setenv(name, value)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -1,41 +1,34 @@
-import shutil
 import time
 
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from assistant.api import RateLimiter, create_app
-from assistant.assessment import Assessor
 from assistant.config import load_settings
-from assistant.schema import ADVICE_SCHEMA
+from assistant.domain import Advice
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
+from .support.fakes import FAKE_ENV
+
+ADVICE_SCHEMA = Advice.model_json_schema()
 
 REPLY = "Step in now: stop the harm, then hand the follow-up back to the team lead."
 
 
 @pytest.fixture
-def client(hermetic_env, tmp_path):
+def client(hermetic_env, make_coach):
     settings = load_settings(
         {
             "ASSISTANT_DATA_DIR": str(hermetic_env),
-            "ASSISTANT_CHAT_BACKEND": "fake",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
+            **FAKE_ENV,
             "ASSISTANT_EMBED_ORIGINS": "https://wiki.example.com",
             "ASSISTANT_RATE_LIMIT": "5",
             "ASSISTANT_MAX_BODY_BYTES": "2000",
         }
     )
-    folder = tmp_path / "lib"
-    shutil.copytree(KNOWLEDGE, folder)
-    build_ingestor(settings).run([folder])
-    chat = GenericFakeChatModel(messages=iter([AIMessage(content=REPLY)] * 50))
-    coach = build_coach(settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None))
+    coach = make_coach(REPLY, repeat=50, settings=settings)
     with TestClient(create_app(coach, settings), base_url="http://localhost") as test_client:
         yield test_client
 
@@ -59,7 +52,9 @@ def test_healthz_reports_the_store_and_backends(client):
 def test_the_openapi_schema_documents_the_advise_endpoint(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/advise" in schema["paths"]
-    assert "AdviceOut" in schema["components"]["schemas"]
+    published = schema["components"]["schemas"]["Advice"]
+    assert published["properties"].keys() == ADVICE_SCHEMA["properties"].keys()
+    assert published["required"] == ADVICE_SCHEMA["required"]
 
 
 def test_an_oversized_body_is_refused_before_any_model_work(client):

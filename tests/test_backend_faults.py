@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -18,7 +15,8 @@ from assistant.errors import ConfigError
 from assistant.web import chat_handler
 from assistant.wiring import build_coach, build_ingestor
 
-from .conftest import KNOWLEDGE, ROOT
+from .conftest import KNOWLEDGE
+from .support.fakes import run_assistant_process
 from .support.openai_faults import FaultServer
 from .support.servers import free_port
 
@@ -170,22 +168,17 @@ def test_start_up_validation_names_each_problem(fault, hermetic_env):
 def test_the_cli_gives_the_composed_advice_and_one_warning_line_without_secret(
     fault, hermetic_env, library
 ):
-    env = {**os.environ, **_env(fault.base_url, hermetic_env)}
-    subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(library)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    env = _env(fault.base_url, hermetic_env)
+    ingest = run_assistant_process("ingest", str(library), env=env, fake=False)
+    assert ingest.returncode == 0, ingest.stderr
     fault.mode = "500"
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "advise", QUESTION, "--json"],
+    done = run_assistant_process(
+        "advise",
+        QUESTION,
+        "--json",
         env={**env, "ASSISTANT_MODEL_ASSESSMENT": "false"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
         timeout=120,
+        fake=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["next_steps"]

@@ -1,6 +1,6 @@
 """The bench's summary puts each figure beside the raw engine's, with the ratio or gap."""
 
-from assistant.bench import summary_table
+from benchmarks.bench import summary_table
 
 RESULTS = {
     "mode": "quick",
@@ -73,7 +73,7 @@ def test_the_app_rows_compare_both_clients_with_the_coach_alone_on_the_same_scen
 def test_measuring_one_group_keeps_the_others_from_the_earlier_run(fake_settings, tmp_path):
     import json
 
-    from assistant.bench import run_bench
+    from benchmarks.bench import run_bench
 
     earlier = {**RESULTS, "quality": {"verdict_dev": {"accuracy": 0.1}}}
     (tmp_path / "bench.json").write_text(json.dumps(earlier))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from .conftest import ROOT, host_page
+from .support.fakes import FAKE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -249,9 +250,7 @@ def test_the_page_widget_and_api_work_behind_a_reverse_proxy_under_a_sub_path(
         env={
             "ASSISTANT_ROOT_PATH": "/coach",
             "ASSISTANT_EMBED_ORIGINS": host_site.origin,
-            "ASSISTANT_CHAT_BACKEND": "fake",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
+            **FAKE_ENV,
         },
     ).start()
     proxy = ReverseProxy(tmp_path / "nginx", app.port, "/coach")

@@ -9,32 +9,13 @@ import pytest
 from .conftest import KNOWLEDGE, ROOT
 
 
-def _run(*args: str, env_extra: dict[str, str] | None = None, stdin: str | None = None):
-    env = {
-        **os.environ,
-        "ASSISTANT_CHAT_BACKEND": "fake",
-        "ASSISTANT_EMBED_BACKEND": "fake",
-        "ASSISTANT_VERDICT_BACKEND": "signals",
-        **(env_extra or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        cwd=ROOT,
-        timeout=300,
-    )
-
-
 @pytest.fixture
-def ingested(tmp_path: Path) -> dict:
+def ingested(cli, tmp_path: Path) -> dict:
     folder = tmp_path / "lib"
     folder.mkdir()
     for name in ("when-to-step-in.md", "leading-from-behind.md"):
         (folder / name).write_text((KNOWLEDGE / name).read_text())
-    done = _run("ingest", str(folder), "--json")
+    done = cli("ingest", str(folder), "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -61,8 +42,8 @@ def test_ingest_py_is_the_same_command(tmp_path):
     assert json.loads(done.stdout)["total"] == 1
 
 
-def test_search_json_returns_passages_with_provenance(ingested):
-    done = _run("search", "when should I step in during a crisis", "-k", "3", "--json")
+def test_search_json_returns_passages_with_provenance(cli, ingested):
+    done = cli("search", "when should I step in during a crisis", "-k", "3", "--json")
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
     assert len(hits) == 3
@@ -72,8 +53,8 @@ def test_search_json_returns_passages_with_provenance(ingested):
     assert len({h["text"] for h in hits}) == 3
 
 
-def test_advise_reads_stdin_and_prints_the_advice_object(ingested):
-    done = _run(
+def test_advise_reads_stdin_and_prints_the_advice_object(cli, ingested):
+    done = cli(
         "advise",
         "-",
         "--json",
@@ -86,7 +67,7 @@ def test_advise_reads_stdin_and_prints_the_advice_object(ingested):
     assert advice["backend"] == {"chat": "fake", "embeddings": "fake-hashing-256"}
 
 
-def test_advise_takes_the_conversation_so_far_from_a_history_file(ingested, tmp_path):
+def test_advise_takes_the_conversation_so_far_from_a_history_file(cli, ingested, tmp_path):
     history = tmp_path / "history.json"
     history.write_text(
         json.dumps(
@@ -100,7 +81,7 @@ def test_advise_takes_the_conversation_so_far_from_a_history_file(ingested, tmp_
             ]
         )
     )
-    done = _run(
+    done = cli(
         "advise",
         "Actually, she is a veteran who has done this many times.",
         "--history",
@@ -110,17 +91,17 @@ def test_advise_takes_the_conversation_so_far_from_a_history_file(ingested, tmp_
     assert done.stdout.startswith("What changed: Now that I know she is a veteran")
 
 
-def test_a_broken_history_file_is_a_one_line_error_with_the_fix(tmp_path):
+def test_a_broken_history_file_is_a_one_line_error_with_the_fix(cli, tmp_path):
     history = tmp_path / "history.json"
     history.write_text('{"role": "user"}')
-    done = _run("advise", "and now?", "--history", str(history))
+    done = cli("advise", "and now?", "--history", str(history))
     assert done.returncode != 0
     assert "list of {role, content} turns" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_errors_are_one_line_with_a_fix_and_a_non_zero_exit():
-    done = _run("search", "anything")
+def test_errors_are_one_line_with_a_fix_and_a_non_zero_exit(cli):
+    done = cli("search", "anything")
     assert done.returncode == 2
     assert done.stderr.startswith("error: ")
     assert "assistant ingest" in done.stderr
@@ -128,13 +109,13 @@ def test_errors_are_one_line_with_a_fix_and_a_non_zero_exit():
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_bad_settings_are_reported_by_name():
-    done = _run("search", "x", env_extra={"ASSISTANT_TOP_K": "lots"})
+def test_bad_settings_are_reported_by_name(cli):
+    done = cli("search", "x", env={"ASSISTANT_TOP_K": "lots"})
     assert done.returncode == 2
     assert "ASSISTANT_TOP_K" in done.stderr
 
 
-def test_eval_with_quality_reports_what_people_read_beside_accuracy(ingested, tmp_path):
+def test_eval_with_quality_reports_what_people_read_beside_accuracy(cli, ingested, tmp_path):
     bank = tmp_path / "set.jsonl"
     rows = [
         (
@@ -145,7 +126,7 @@ def test_eval_with_quality_reports_what_people_read_beside_accuracy(ingested, tm
         ("My new lead Sam presents to the board for the first time next week.", "balanced"),
     ]
     bank.write_text("".join(json.dumps({"scenario": s, "label": v}) + "\n" for s, v in rows))
-    done = _run("eval", str(bank), "--quality", "--json", env_extra={"ASSISTANT_GENERATION": "off"})
+    done = cli("eval", str(bank), "--quality", "--json", env={"ASSISTANT_GENERATION": "off"})
     assert done.returncode == 0, done.stderr
     quality = json.loads(done.stdout)["quality"]
     assert quality["n"] == 3
@@ -155,8 +136,8 @@ def test_eval_with_quality_reports_what_people_read_beside_accuracy(ingested, tm
     assert quality["median_full_answer_s"] > 0
 
 
-def test_eval_gate_reports_precision_and_recall_on_the_shipped_labelled_set():
-    done = _run("eval-gate", "eval/generations/labelled.jsonl", "--json")
+def test_eval_gate_reports_precision_and_recall_on_the_shipped_labelled_set(cli):
+    done = cli("eval-gate", "eval/generations/labelled.jsonl", "--json")
     assert done.returncode == 0, done.stderr
     held_out = json.loads(done.stdout)["held_out"]
     assert held_out["precision"] >= 0.95 and held_out["n"] >= 100

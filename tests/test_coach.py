@@ -1,39 +1,20 @@
-import shutil
-
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 
 from assistant.assessment import Assessor
-from assistant.coach import Coach, best_quote
+from assistant.citations import best_quote
+from assistant.coach import Coach
 from assistant.errors import EmptyStoreError, InputTooLargeError
 from assistant.model_assessment import ModelAssessor
-from assistant.wiring import build_coach, build_ingestor
+from assistant.wiring import build_coach
 
-from .conftest import KNOWLEDGE
+from .support.fakes import scripted_chat
 from .support.openai_faults import FaultServer
 
 
-def _fake_chat(*replies: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
-
-
 @pytest.fixture
-def coach_factory(fake_settings, tmp_path):
-    folder = tmp_path / "lib"
-    shutil.copytree(KNOWLEDGE, folder)
-    build_ingestor(fake_settings).run([folder])
-
-    def make(*replies: str, **overrides) -> Coach:
-        return build_coach(
-            fake_settings,
-            chat_model=_fake_chat(*replies),
-            chat_name="scripted",
-            **{"assessor": Assessor(None), **overrides},
-        )
-
-    return make
+def coach_factory(make_coach):
+    return make_coach
 
 
 def _stored_text(coach: Coach, chunk_id: str) -> str:
@@ -161,7 +142,7 @@ def test_requests_that_are_not_about_leading_people_get_a_polite_redirect(coach_
 
 
 def test_an_empty_store_says_to_run_ingest(fake_settings):
-    coach = build_coach(fake_settings, chat_model=_fake_chat(GOOD), assessor=Assessor(None))
+    coach = build_coach(fake_settings, chat_model=scripted_chat(GOOD), assessor=Assessor(None))
     with pytest.raises(EmptyStoreError, match="assistant ingest"):
         list(coach.stream_chat("My team lead wants to run the meeting."))
 
@@ -243,3 +224,17 @@ def test_warming_up_makes_no_call_to_a_remote_model_assessor(coach_factory):
         coach.warm_up()
         assert coach.warm
         assert server.requests == []
+
+
+def test_advice_is_planned_once_so_the_library_is_searched_once(coach_factory, monkeypatch):
+    coach = coach_factory(GOOD)
+    searches = []
+    search = coach.retriever.search
+    monkeypatch.setattr(
+        coach.retriever, "search", lambda *a, **k: searches.append(a) or search(*a, **k)
+    )
+    work = coach.plan("My deputy wants to lead the staff meeting on Monday.")
+    assert work.plan is not None and work.citations and work.prompt
+    advice = coach.advise("My deputy wants to lead the staff meeting on Monday.")
+    assert len(searches) == 2, "one search for plan(), one for advise()"
+    assert advice.citations == work.citations

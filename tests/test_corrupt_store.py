@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
-from .conftest import KNOWLEDGE, ROOT
+from .conftest import KNOWLEDGE
+from .support.fakes import run_assistant_process
 
 
 def _run(*args: str, data) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(data),
-        "ASSISTANT_EMBED_BACKEND": "fake",
-        "ASSISTANT_CHAT_BACKEND": "fake",
-        "ASSISTANT_VERDICT_BACKEND": "signals",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # Its own process each time: a damaged store is met by a process that starts on it.
+    env = {"ASSISTANT_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"}
+    return run_assistant_process(*args, env=env)
 
 
 def test_a_corrupt_store_stops_the_server_with_the_fix_and_rebuild_recovers(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import KNOWLEDGE, ROOT
+from .support.fakes import FAKE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -59,9 +60,7 @@ def test_an_ingest_that_fills_the_disk_stops_clearly_and_converges_after_space_i
         "LIBRARY": str(library),
         "DISK": str(disk),
         "OUT": str(out),
-        "ASSISTANT_EMBED_BACKEND": "fake",
-        "ASSISTANT_CHAT_BACKEND": "fake",
-        "ASSISTANT_VERDICT_BACKEND": "signals",
+        **FAKE_ENV,
         "ASSISTANT_MIN_FREE_MB": "1",
     }
     done = subprocess.run(["unshare", "-m", "bash", "-c", SCRIPT], env=env, cwd=ROOT, timeout=600)

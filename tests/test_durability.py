@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from .conftest import KNOWLEDGE, ROOT
+from .support.fakes import FAKE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +27,8 @@ def _env(data: Path, embedder: str = "fake") -> dict[str, str]:
     return {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(data),
+        **FAKE_ENV,
         "ASSISTANT_EMBED_BACKEND": embedder,
-        "ASSISTANT_CHAT_BACKEND": "fake",
-        "ASSISTANT_VERDICT_BACKEND": "signals",
     }
 
 

@@ -13,8 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from assistant.api import create_app
 from assistant.assessment import Assessor
@@ -23,6 +21,7 @@ from assistant.guard import RateLimiter
 from assistant.wiring import build_coach, build_ingestor
 
 from .conftest import KNOWLEDGE
+from .support.fakes import FAKE_ENV, scripted_chat
 from .support.servers import InProcessApp, ReverseProxy
 
 SCENARIO = "A forklift driver on my shift is skipping safety checks right now."
@@ -36,9 +35,7 @@ def app(tmp_path_factory):
     settings = load_settings(
         {
             "ASSISTANT_DATA_DIR": str(folder / "data"),
-            "ASSISTANT_CHAT_BACKEND": "fake",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
+            **FAKE_ENV,
             "ASSISTANT_EMBED_ORIGINS": EMBEDDER,
             "ASSISTANT_RATE_LIMIT": str(RATE),
             # The rate limit is tested here, the share of the queue in test_queue_fairness.py.
@@ -51,7 +48,7 @@ def app(tmp_path_factory):
     )
     shutil.copytree(KNOWLEDGE, folder / "lib")
     build_ingestor(settings).run([folder / "lib"])
-    chat = GenericFakeChatModel(messages=iter([AIMessage(content="Step in now.")] * 500))
+    chat = scripted_chat("Step in now.", repeat=500)
     coach = build_coach(settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None))
     with InProcessApp(create_app(coach, settings)) as served:
         yield served

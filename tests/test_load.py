@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import KNOWLEDGE
+from .support.fakes import FAKE_ENV
 from .support.servers import AppServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -58,9 +59,7 @@ def test_32_concurrent_sessions_against_a_fast_fake_model_all_succeed(tmp_path):
         tmp_path / "data",
         env={
             "ASSISTANT_KNOWLEDGE_DIR": str(library),
-            "ASSISTANT_CHAT_BACKEND": "fake",
-            "ASSISTANT_EMBED_BACKEND": "fake",
-            "ASSISTANT_VERDICT_BACKEND": "signals",
+            **FAKE_ENV,
             "ASSISTANT_QUEUE_SIZE": "64",
             "ASSISTANT_RATE_LIMIT": "1000",
         },

@@ -1,19 +1,14 @@
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
-from assistant.assessment import Assessor
+from assistant.domain import Advice
 from assistant.prep import MeetingRequest, prepare, to_markdown
-from assistant.schema import ADVICE_SCHEMA
 from assistant.web import prep_handler
-from assistant.wiring import build_coach, build_ingestor
 
-from .conftest import KNOWLEDGE
+ADVICE_SCHEMA = Advice.model_json_schema()
 
 REPLY = (
     "Let her run the review and stay in the room; agree a signal so the team knows "
@@ -22,14 +17,8 @@ REPLY = (
 
 
 @pytest.fixture
-def coach(fake_settings, tmp_path):
-    folder = tmp_path / "lib"
-    shutil.copytree(KNOWLEDGE, folder)
-    build_ingestor(fake_settings).run([folder])
-    chat = GenericFakeChatModel(messages=iter([AIMessage(content=REPLY)] * 20))
-    return build_coach(
-        fake_settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None)
-    )
+def coach(make_coach):
+    return make_coach(REPLY, repeat=20)
 
 
 REQUEST = MeetingRequest(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assistant.backends import default_gguf_path, make_chat_model
+from assistant.backends.llama_cpp import fast_gguf_path, prepare_fast_gguf
 from assistant.config import load_settings
-from assistant.quantize import fast_gguf_path, prepare_fast_gguf
 
 
 def test_without_a_converted_copy_the_packaged_model_runs(tmp_path):

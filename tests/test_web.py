@@ -1,28 +1,19 @@
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from assistant.assessment import Assessor
 from assistant.web import BriefFolder, build_demo, chat_handler, prep_handler
-from assistant.wiring import build_coach, build_ingestor
+from assistant.wiring import build_coach
 
 from .conftest import KNOWLEDGE
 
 
 @pytest.fixture
-def fake_coach(fake_settings, tmp_path):
-    folder = tmp_path / "lib"
-    shutil.copytree(KNOWLEDGE, folder)
-    build_ingestor(fake_settings).run([folder])
-    reply = AIMessage(content="ok")
-    chat = GenericFakeChatModel(messages=iter([reply] * 10))
-    return build_coach(
-        fake_settings, chat_model=chat, chat_name="scripted", assessor=Assessor(None)
-    )
+def fake_coach(make_coach):
+    return make_coach("ok", repeat=10)
 
 
 def test_the_handler_streams_into_the_chat_with_card_answer_and_sources(fake_coach):

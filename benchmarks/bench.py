@@ -1,4 +1,8 @@
-"""`assistant bench`: what users feel, each figure beside the raw engine underneath."""
+"""`assistant bench`: what users feel, each figure beside the raw engine underneath.
+
+It lives beside the package and drives the product through its public seams (build_coach,
+Coach.plan and stream, Retriever, Ingestor, Store), so the figures are the product's own.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +66,7 @@ def bench_ingest(settings: Settings, sizes: list[int], log: Callable[[str], None
     from assistant.store import open_store
 
     embedder = make_embeddings(settings)
-    raw = embedder.embeddings.documents._client  # type: ignore[attr-defined] # sentence-transformers
+    raw = embedder.embeddings.encoder  # type: ignore[attr-defined] # sentence-transformers alone
     results: dict[str, Any] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +121,7 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
     from langchain_core.documents import Document
 
     from assistant.backends import make_embeddings
+    from assistant.backends.embedded import EmbeddedEmbeddings
     from assistant.retrieval import Retriever
     from assistant.store import open_store
 
@@ -129,12 +134,12 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
         "When should a manager intervene in a conflict?",
         "How can I build trust with a remote team?",
     ]
-    embed_query = embedder.embeddings.embed_query
+    embed_query = embedder.embed_query  # what the retriever calls
     embed_query(queries[0])  # builds the query trace, once per process
     embed_ms = [_timed(embed_query, f"{q} ({i})") * 1000 for i in range(5) for q in queries]
     results: dict[str, Any] = {"query_embedding_ms": round(statistics.median(embed_ms), 2)}
-    encoder = getattr(embedder.embeddings, "documents", None)  # sentence-transformers alone
-    if encoder is not None:
+    if isinstance(embedder.embeddings, EmbeddedEmbeddings):
+        encoder = embedder.embeddings.documents  # sentence-transformers alone
         st_ms = [
             _timed(encoder.embed_query, f"{q} ({i})") * 1000 for i in range(5) for q in queries
         ]
@@ -163,7 +168,7 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
             hybrid = Retriever(store, embedder, settings.top_k, mode="hybrid")
             dense = Retriever(store, embedder, settings.top_k, mode="dense")
             build_s = _timed(hybrid.lexical_index)  # done by the app's warm-up, before users
-            collection = store._collection  # the raw Chroma collection, same data
+            collection = store.collection  # the raw Chroma collection, same data
             ours: list[float] = []
             old: list[float] = []
             raw, embed, own = [], [], []
@@ -174,7 +179,7 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
                     times.append(_timed(retriever.search, q) * 1000)
                 # The same query again, split into its two parts: embedding, then Chroma.
                 begun = time.perf_counter()
-                vector = embedder.embeddings.embed_query(q)
+                vector = embedder.embed_query(q)
                 embed.append((time.perf_counter() - begun) * 1000)
                 raw.append(
                     _timed(
@@ -205,15 +210,16 @@ def bench_search(settings: Settings, sizes: list[int], log: Callable[[str], None
 
 
 def _composed_plan(coach: Any, scenario: str) -> tuple[Any, float]:
-    """The composed plan and the seconds to it (no generation runs: the generator is closed
-    after the composed answer, which comes first)."""
+    """The coach's groundwork for a scenario and the seconds to its composed answer (no
+    generation runs: the stream is closed after the composed answer, which comes first)."""
     started = time.perf_counter()
-    replies = coach.stream_chat(scenario)
+    work = coach.plan(scenario)
+    replies = coach.stream(work)
     try:
-        first = next(replies)
+        next(replies)
     finally:
         replies.close()
-    return first.plan, time.perf_counter() - started
+    return work, time.perf_counter() - started
 
 
 def _stream_model(chat_model: Any, messages: list[Any]) -> tuple[float | None, float, str]:
@@ -255,7 +261,7 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     what a running app sees. Every run uses a scenario of its own.
     """
     from assistant.assessment import load_bank
-    from assistant.prompts import rewrite_messages
+    from assistant.backends.llama_cpp import llama_messages
     from assistant.wiring import build_coach
 
     coach = build_coach(settings)
@@ -267,8 +273,8 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     coach.advise(scenarios[0])  # warm: model load, first KV allocation
 
     def messages_for(scenario: str) -> tuple[list[Any], float]:
-        plan, composed_s = _composed_plan(coach, scenario)
-        return rewrite_messages(scenario, plan.as_brief()), composed_s
+        work, composed_s = _composed_plan(coach, scenario)
+        return work.prompt, composed_s  # the very prompt the coach sends
 
     cold: list[float] = []
     raw_cold: list[float] = []
@@ -281,7 +287,7 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
     for index, scenario in enumerate(scenarios[1:], start=1):
         messages, composed_s = messages_for(scenario)
         composed.append(composed_s)
-        as_dicts = coach.chat_model._as_dicts(messages)  # type: ignore[attr-defined]
+        as_dicts = llama_messages(messages)
         prompt_tokens.append(len(llama.tokenize(json.dumps(as_dicts).encode())))
         is_cold = index % 2 == 1
         if is_cold:
@@ -295,7 +301,7 @@ def bench_generation(settings: Settings, log: Callable[[str], None], runs: int =
             llama.reset()
         else:
             previous, _ = messages_for(scenarios[index - 1])
-            _raw_stream(llama, coach.chat_model._as_dicts(previous), settings)  # type: ignore[attr-defined]
+            _raw_stream(llama, llama_messages(previous), settings)
         raw_first, raw_total, pieces = _raw_stream(llama, as_dicts, settings)
         (raw_cold if is_cold else raw_warm).append(raw_first or raw_total)
         raw_rates.append(pieces / max(raw_total - (raw_first or 0), 1e-6))
@@ -352,12 +358,8 @@ def _sse_times(http: Any, base: str, fn_index: int, scenario: str) -> tuple[floa
 def _card_then_text(coach: Any, scenario: str) -> bool:
     """Whether the coach answers with a composed answer and then rewords it (no generation
     is run: the composed answer comes before the model is called)."""
-    replies = coach.stream_chat(scenario)
-    try:
-        first = next(replies)
-    finally:
-        replies.close()
-    return first.plan is not None and first.assessment is not None and not first.done
+    work = coach.plan(scenario)
+    return work.plan is not None and work.situational and bool(work.passages)
 
 
 def _direct_times(coach: Any, scenario: str) -> tuple[float, float]:

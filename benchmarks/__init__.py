@@ -1,0 +1,1 @@
+"""`assistant bench`: the product measured from outside, through its public seams only."""
