@@ -159,7 +159,9 @@ def real_app(tmp_path_factory: pytest.TempPathFactory, host_site):
 
     server = AppServer(
         tmp_path_factory.mktemp("served") / "data",
-        env={"ASSISTANT_EMBED_ORIGINS": host_site.origin},
+        # Several test users share the loopback address here; the per-client job share has
+        # its own tests (test_queue_fairness.py).
+        env={"ASSISTANT_EMBED_ORIGINS": host_site.origin, "ASSISTANT_MAX_JOBS_PER_CLIENT": "16"},
     ).start()
     yield server
     server.stop()

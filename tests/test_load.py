@@ -62,6 +62,7 @@ def test_32_concurrent_sessions_against_a_fast_fake_model_all_succeed(tmp_path):
             **FAKE_ENV,
             "ASSISTANT_QUEUE_SIZE": "64",
             "ASSISTANT_RATE_LIMIT": "1000",
+            "ASSISTANT_MAX_JOBS_PER_CLIENT": "64",  # 32 users, one loopback address
         },
     ).start()
     try:
@@ -178,7 +179,8 @@ def test_past_the_queue_limit_a_user_is_told_at_once_to_try_again(fake_settings,
     from gradio_client import Client
 
     settings = fake_settings.model_copy(
-        update={"concurrency": 1, "queue_size": 1, "max_tokens": 4096}
+        # Three users on one loopback address: the queue, not the per-client share, is full.
+        update={"concurrency": 1, "queue_size": 1, "max_tokens": 4096, "max_jobs_per_client": 8}
     )
     with _app_on_an_endless_model(settings, tmp_path) as (url, llama):
         deadline = time.time() + 60
