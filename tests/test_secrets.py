@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import KNOWLEDGE, ROOT
+from .conftest import KNOWLEDGE
+from .support.fakes import run_assistant_process
 from .support.openai_faults import FaultServer
 from .support.servers import AppServer, free_port
 
@@ -31,15 +30,8 @@ def _leaks(text: str) -> list[str]:
 
 
 def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=300,
-    )
+    # Its own process: what leaks is what a person sees on the terminal, stdout and stderr.
+    done = run_assistant_process(*args, env=env, stdin=stdin, fake=False)
     return done.stdout + done.stderr
 
 
