@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.domain import VERDICTS
+from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
 
 __all__ = [
     "BANK_PATH",
+    "HARM_NOTE",
     "LABELS",
     "TRAINING_BANKS",
     "Assessment",
@@ -43,6 +45,7 @@ STEP_IN_PRIOR = 0.5
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
 TEMPERATURE = 1.6
+HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
     "or has that already been dealt with?"
@@ -66,6 +69,9 @@ class Assessment:
     clarifying_question: str | None = None
     notes: list[str] = field(default_factory=list)
     harm: HarmReading | None = None
+    # When no explicit signal drove the verdict: the sentence the model, reading each one
+    # alone, finds most in favour of it (what a reader is shown as the decisive fact).
+    weightiest: str | None = None
 
 
 def load_bank(path: Path) -> list[dict[str, Any]]:
@@ -140,8 +146,8 @@ class Assessor:
             # does not rule harm out, so words like "fire drill" raise no alarm alone.
             if harm and harm.level == "likely":
                 notes.append(
-                    "Someone's health, safety, data or dignity may be at risk now (the harm "
-                    f"check reads {harm.probability:.0%}), and that outranks autonomy."
+                    f"{HARM_NOTE} (the harm check reads {harm.probability:.0%}), "
+                    "and that outranks autonomy."
                 )
             elif verdict != "step_in":
                 notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
@@ -163,6 +169,9 @@ class Assessor:
             confidence = final["balanced"] + final["step_back"]
         if question:
             confidence = min(confidence, 0.5)
+        weightiest = None
+        if self.model and not any(s.direction == verdict for s in signals):
+            weightiest = self._weightiest(scenario, verdict)
         return Assessment(
             verdict=verdict,
             confidence=round(confidence, 2),
@@ -171,7 +180,20 @@ class Assessor:
             clarifying_question=question,
             notes=notes,
             harm=harm,
+            weightiest=weightiest,
         )
+
+    def _weightiest(self, scenario: str, verdict: str) -> str | None:
+        """The sentence whose removal lowers the verdict's probability most: read with the
+        rest of the scenario, not alone, since a sentence means what its context makes it."""
+        parts = sentences(scenario)
+        # A question asks for the verdict rather than giving a reason for it.
+        stated = [i for i, p in enumerate(parts) if not p.rstrip("\"'”)").endswith("?")]
+        if len(parts) < 2 or not stated or self.model is None:
+            return None
+        without = [" ".join(p for j, p in enumerate(parts) if j != i) for i in stated]
+        scores = [p[verdict] for p in self.model.probabilities(without)]
+        return parts[stated[min(range(len(stated)), key=lambda k: scores[k])]]
 
 
 # Rows of the verdict table (DESIGN.md) stated outright by two explicit signals.

@@ -12,15 +12,17 @@ import hashlib
 import json
 import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from assistant.assessment import Assessment
+from assistant.assessment import HARM_NOTE, Assessment
 from assistant.facts import ScenarioFacts, read_facts, to_second_person
+from assistant.harm import HarmReading
+from assistant.harm_kinds import HarmKinds, load_harm_kinds
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
 from assistant.signals import Signal, detect_signals
@@ -291,6 +293,7 @@ class Composer:
         cache_dir: Path | None = None,
         weights: ChoiceWeights | None = None,
         choices: Sequence[dict[str, object]] = (),
+        harm_reader: Callable[[str], HarmReading | None] | None = None,
     ) -> None:
         if not encoders:
             raise ValueError("the composer needs at least one encoder")
@@ -306,12 +309,49 @@ class Composer:
         owners = [i for i, m in enumerate(self.moves) for _ in m.matching_texts()]
         self._owner = np.array(owners)
         self._matrices: list[np.ndarray] | None = None
+        # The harm net's reading, so that the ranker learns from what it will be shown.
+        self.harm_reader = harm_reader
+        self._harm_kinds: HarmKinds | None = None
+        self._last_query: tuple[str, list[np.ndarray]] | None = None
 
     def warm_up(self) -> None:
         """Embed the playbook (or read it from the cache) and learn from the labelled
         choices now rather than on a question."""
         self._vectors()
+        if self.harm_reader is not None:
+            self._kinds_of_harm()
         self._ranker()
+
+    def _kinds_of_harm(self) -> HarmKinds:
+        if self._harm_kinds is None:
+
+            def encode(texts: Sequence[str]) -> np.ndarray:
+                parts = []
+                for encoder in self.encoders:
+                    m = np.asarray(encoder.embed_documents(list(texts)), dtype=np.float32)
+                    parts.append(m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9))
+                return np.hstack(parts)
+
+            names = [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
+            self._harm_kinds = load_harm_kinds(encode, names, self.cache_dir)
+        return self._harm_kinds
+
+    def harm_kinds(self, scenario: str, reading: HarmReading | None) -> list[str]:
+        """How someone may be harmed, when the harm net says they may be."""
+        if reading is None or reading.level == "none" or self.harm_reader is None:
+            return []
+        return self._kinds_of_harm().kinds(np.concatenate(self._queries(scenario)))
+
+    def _queries(self, scenario: str) -> list[np.ndarray]:
+        """Per encoder, the scenario's unit vector (the last one is kept: one scenario is
+        read several times while its answer is composed)."""
+        if self._last_query is None or self._last_query[0] != scenario:
+            vectors = []
+            for encoder in self.encoders:
+                query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
+                vectors.append(query / (np.linalg.norm(query) or 1.0))
+            self._last_query = (scenario, vectors)
+        return self._last_query[1]
 
     def _ranker(self) -> MoveRanker | None:
         """The ranker learnt from the labelled choices: from this process, the cache folder,
@@ -320,6 +360,7 @@ class Composer:
             return self.ranker
         names = [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
         texts = [json.dumps(self._choices, sort_keys=True), *names, RANKER_RECIPE]
+        texts.append(f"harm kinds: {self.harm_reader is not None}")
         texts += [t for m in self.moves for t in (m.id, *m.matching_texts(), m.do)]
         key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
         ranker = _FITTED.get(key)
@@ -330,7 +371,9 @@ class Composer:
 
             def evidence_for(scenario: str) -> Evidence:
                 kinds, cue_kinds = situation_kinds(scenario, detect_signals(scenario))
-                return self.evidence(scenario, kinds, cue_kinds)
+                reading = self.harm_reader(scenario) if self.harm_reader else None
+                harmed = self.harm_kinds(scenario, reading)
+                return self.evidence(scenario, kinds, cue_kinds, harmed)
 
             ranker = MoveRanker(self.moves).fit(self._choices, evidence_for)
             if on_disk is not None:
@@ -342,9 +385,20 @@ class Composer:
         self.ranker = ranker
         return ranker
 
-    def evidence(self, scenario: str, kinds: Sequence[str], cue_kinds: Sequence[str]) -> Evidence:
+    def evidence(
+        self,
+        scenario: str,
+        kinds: Sequence[str],
+        cue_kinds: Sequence[str],
+        harm_kinds: Sequence[str] = (),
+    ) -> Evidence:
         """What the ranker reads about a scenario."""
-        return Evidence(self.encoder_fits(scenario), frozenset(kinds), frozenset(cue_kinds))
+        return Evidence(
+            self.encoder_fits(scenario),
+            frozenset(kinds),
+            frozenset(cue_kinds),
+            frozenset(harm_kinds),
+        )
 
     def _cache_file(self, index: int, texts: list[str]) -> Path | None:
         name = getattr(self.encoders[index], "cache_name", None)
@@ -378,9 +432,7 @@ class Composer:
     def encoder_fits(self, scenario: str) -> list[np.ndarray]:
         """Per encoder, how well each move fits: the mean of the move's two closest texts."""
         parts = []
-        for encoder, matrix in zip(self.encoders, self._vectors(), strict=True):
-            query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
-            query = query / (np.linalg.norm(query) or 1.0)
+        for query, matrix in zip(self._queries(scenario), self._vectors(), strict=True):
             sims = matrix @ query
             best = np.full((len(self.moves), 2), -1.0)
             for row, owner in enumerate(self._owner):
@@ -410,6 +462,7 @@ class Composer:
         verdict: str | None,
         kinds: Sequence[str] = (),
         cue_kinds: Sequence[str] = (),
+        harm_kinds: Sequence[str] = (),
     ) -> list[tuple[float, int]]:
         """(score, index) of every move that fits the verdict, best first."""
         ranker = self._ranker()
@@ -418,12 +471,12 @@ class Composer:
                 i for i, m in enumerate(self.moves) if verdict is None or verdict in m.verdicts
             ]
             probabilities = ranker.probabilities(
-                scenario, candidates, self.evidence(scenario, kinds, cue_kinds)
+                scenario, candidates, self.evidence(scenario, kinds, cue_kinds, harm_kinds)
             )
             return sorted(zip(probabilities.tolist(), candidates, strict=True), reverse=True)
         all_fits = self.fits(scenario)
         w = self.weights
-        boosted = set(kinds)
+        boosted = set(kinds) | set(harm_kinds)
         fits = {
             i: float(all_fits[i])
             for i, move in enumerate(self.moves)
@@ -451,9 +504,10 @@ class Composer:
         verdict: str | None,
         kinds: Sequence[str] = (),
         cue_kinds: Sequence[str] = (),
+        harm_kinds: Sequence[str] = (),
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other."""
-        ranked = self.rank(scenario, verdict, kinds, cue_kinds)
+        ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if self.ranker is not None:
             return self._choose_learnt(ranked)
         general = self._vectors()[0][self._first_rows()]
@@ -517,7 +571,9 @@ class Composer:
         verdict = assessment.verdict if assessment else None
         cues = detect_kinds(scenario)[:_CUES_USED]
         kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
-        chosen = self.choose(scenario, verdict, kinds, cue_kinds)
+        harmed = self.harm_kinds(scenario, assessment.harm if assessment else None)
+        chosen = self.choose(scenario, verdict, kinds, cue_kinds, harmed)
+        kinds = [*harmed, *(k for k in kinds if k not in harmed)]
         moves = [
             PlannedMove(
                 m.id,
@@ -530,7 +586,7 @@ class Composer:
             )
             for score, m in chosen
         ]
-        why = self._why(assessment, cues) if assessment else []
+        why = self._why(assessment, cues, harmed) if assessment else []
         return Plan(
             verdict=verdict,
             headline=self._headline(assessment, facts, cues),
@@ -544,7 +600,9 @@ class Composer:
         )
 
     @staticmethod
-    def _why(assessment: Assessment, cues: Sequence[SituationCue] = ()) -> list[str]:
+    def _why(
+        assessment: Assessment, cues: Sequence[SituationCue] = (), harmed: Sequence[str] = ()
+    ) -> list[str]:
         verdict = assessment.verdict
         drivers = [s for s in assessment.signals if s.direction == verdict]
         others = [s for s in assessment.signals if s.direction != verdict]
@@ -556,23 +614,42 @@ class Composer:
         for evidence, meanings in list(by_evidence.items())[:3]:
             said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
             lines.append(f"{said}: “{evidence}”.")
-        lines += assessment.notes
+        harm = assessment.harm
+        for note in assessment.notes:
+            if note.startswith(HARM_NOTE) and harm is not None and harm.evidence:
+                # Said as what kind of harm it is, in the scenario's own words.
+                meaning = KIND_MEANING.get(harmed[0], HARM_NOTE) if harmed else HARM_NOTE
+                note = (
+                    f"{meaning} now: “{_evidence(harm.evidence)}” (the harm check reads "
+                    f"{harm.probability:.0%}), and that outranks autonomy."
+                )
+            lines.append(note)
         fitting = _fitting_cues(assessment.verdict, cues)
-        if not drivers and fitting:
+        quoted = " ".join(lines)
+        if not drivers and fitting and _evidence(fitting[0].evidence) not in quoted:
+            # (A cue already quoted, as the harm line's evidence, is not said twice.)
             cue = fitting[0]
             lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
         elif not drivers and not assessment.notes:
+            weighs = (
+                f"What weighs most is “{_evidence(assessment.weightiest)}”, though no single "
+                "phrase decides it"
+                if assessment.weightiest
+                else "No single phrase decides this"
+            )
             lines.append(
-                "No single phrase decides this; the verdict comes from how the situation as a "
-                "whole compares with the ones the coach has learnt from "
-                f"(confidence {assessment.confidence:.0%})."
+                f"{weighs}; the verdict comes from how the situation as a whole compares with "
+                f"the ones the coach has learnt from (confidence {assessment.confidence:.0%})."
             )
         # What argues the other way comes last: a reader first needs what decided it.
-        lines += [
-            f"Weighed against it: {SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()} "
-            f"(“{_evidence(s.evidence)}”), but it does not outweigh the rest."
-            for s in others[:1]
-        ]
+        quoted = " ".join(lines)
+        for s in others[:1]:
+            meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()
+            said = _evidence(s.evidence)
+            shown = "" if said in quoted else f" (“{said}”)"  # quoted above already
+            lines.append(
+                f"Weighed against it: {meaning}{shown}, but it does not outweigh the rest."
+            )
         return lines
 
     @staticmethod
@@ -588,10 +665,21 @@ class Composer:
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]
         fitting = _fitting_cues(verdict, cues)
-        if drivers or fitting:
+        harm = assessment.harm
+        harm_decided = any(n.startswith(HARM_NOTE) for n in assessment.notes)
+        decisive = (
+            drivers[0].evidence
+            if drivers
+            else harm.evidence
+            if harm_decided and harm is not None and harm.evidence
+            else fitting[0].evidence
+            if fitting
+            else assessment.weightiest
+        )
+        if decisive:
             # The decisive fact, said back to the leader: the sentence a reader recognises
             # their own situation in (the why below quotes it and names what it shows).
-            fact = _evidence(drivers[0].evidence if drivers else fitting[0].evidence)
+            fact = _evidence(decisive)
             if len(fact) > 110:
                 fact = fact[:110].rsplit(" ", 1)[0].rstrip(",;:") + " …"
             head = f"{head[:-1]}: {fact}" + ("" if fact.endswith("…") else ".")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ScenarioFacts", "read_facts", "to_second_person"]
+__all__ = ["ScenarioFacts", "read_facts", "sentences", "to_second_person"]
 
 # Deterministic on purpose: the embedded chat model cannot extract reliably, and a wrong
 # slot is worse than a plain one, so every pattern below falls back to neutral words.
@@ -198,17 +198,17 @@ _HUMAN_VERB = re.compile(
     r"is running|leads|runs|manages)\b"
 )
 _AFTER_NAME = re.compile(
-    rf"(\s*[,.;:!?)\]]|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
+    rf"(\s*[,.;:!?)\]]|\s+\((?=[a-z0-9])|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
 )
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*)$")
-_APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b", re.I)
+_APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
 _ROLE_NOUN = (
     r"(?:[a-z]{3,}(?:er|or|ist|ant|ee|ian)|[a-z]{3,}(?<!m)ent|lead|deputy|"
     r"head (?:of [a-z]{3,}|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
     r"supervisor|intern|trainee|apprentice|hire|"
-    r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss|"
+    r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
     r"porter|cook|student|volunteer|apprentice|technician|planner|team)s?"
 )
@@ -220,7 +220,10 @@ _NOT_MODIFIER = (
 _ROLE_PHRASE = re.compile(
     r"\b(?P<det>my|our|a|an|the|one of my|one of our)\s+"
     rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\b)[a-z][a-z'’-]*\s+){{0,3}})"
-    rf"(?P<noun>{_ROLE_NOUN})\b",
+    rf"(?P<noun>{_ROLE_NOUN})\b"
+    # A role is followed by what a person does or a break, not by another noun: in
+    # "an anticoagulant dose" or "the order form" the word only describes the noun after it.
+    rf"(?=\s*(?:[,.;:!?)\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|[a-z]+(?:ed|s)|[A-Z])\b)",
     re.I,
 )
 _BARE_ROLE = re.compile(
@@ -480,6 +483,15 @@ def _task(text: str, owner: str) -> str | None:
     # Any other noun phrase is a guess ("put a hand on his shoulder" is not the work), and a
     # wrong task reads worse than a plain "this".
     return _clean_np(after_verb[0]) if after_verb else None
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\s*\n+\s*(?:[-*•]\s*)?")
+
+
+def sentences(scenario: str) -> list[str]:
+    """The scenario's sentences (and list items), in order, as written."""
+    parts = (p.strip().lstrip("-*• ").strip() for p in _SENTENCE_BREAK.split(scenario))
+    return [p for p in parts if len(p.split()) >= 3]
 
 
 def read_facts(scenario: str) -> ScenarioFacts:

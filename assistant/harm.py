@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from assistant.facts import sentences
+
 __all__ = [
     "HARM_BANK_PATH",
     "LIKELY_PRECISION",
@@ -43,6 +45,7 @@ class HarmReading:
 
     probability: float
     level: Level
+    evidence: str | None = None  # the sentence that reads most like harm, as written
 
 
 def thresholds(scores: Sequence[float], harmed: Sequence[bool]) -> tuple[float, float]:
@@ -69,8 +72,15 @@ class HarmDetector:
         self.likely = likely
 
     def read(self, text: str) -> HarmReading:
-        """P(harm) for one scenario and its level."""
-        return self._reading(self.scorer.harm_probabilities([text])[0])
+        """P(harm) for one scenario and its level; when harm is possible, the sentence that
+        shows it most (the whole is scored first, so a harmless scenario costs one pass)."""
+        reading = self._reading(self.scorer.harm_probabilities([text])[0])
+        parts = sentences(text)
+        if reading.level == "none" or len(parts) < 2:
+            return reading
+        scores = self.scorer.harm_probabilities(parts)
+        best = max(range(len(parts)), key=lambda i: scores[i])
+        return HarmReading(reading.probability, reading.level, parts[best])
 
     def _reading(self, p: float) -> HarmReading:
         level: Level = (

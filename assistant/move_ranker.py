@@ -32,7 +32,7 @@ CHOICES_PATH = Path(__file__).parent / "scenarios" / "move_choices.jsonl"
 _CLOSING = {"hand_back", "debrief"}
 # Chosen by 5-fold cross-validation on the labelled choices (eval/tune_moves.py).
 REGULARISATION = 0.1
-RANKER_RECIPE = f"features-v1 C={REGULARISATION}"  # part of the cache key of a fitted ranker
+RANKER_RECIPE = f"features-v2 C={REGULARISATION}"  # part of the cache key of a fitted ranker
 
 
 def load_choices(path: Path = CHOICES_PATH) -> list[dict[str, object]]:
@@ -47,6 +47,7 @@ class Evidence:
     fits: Sequence[np.ndarray]  # per encoder, each move's fit
     signal_kinds: frozenset[str]  # kinds the detected signals point to
     cue_kinds: frozenset[str]  # kinds read from everyday words
+    harm_kinds: frozenset[str] = frozenset()  # how someone may be harmed (harm_kinds.py)
 
 
 class MoveRanker:
@@ -95,6 +96,7 @@ class MoveRanker:
             overlap,
             (kinds @ self._mask(evidence.signal_kinds) > 0).astype(float),
             (kinds @ self._mask(evidence.cue_kinds) > 0).astype(float),
+            (kinds @ self._mask(evidence.harm_kinds) > 0).astype(float),
         ]
         return np.hstack(
             [np.column_stack(columns), self._fixed[idx], kinds, np.eye(len(self.moves))[idx]]

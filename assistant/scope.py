@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.assessment import Assessment
+from assistant.facts import read_facts
 
 __all__ = ["is_about_leading", "is_situation"]
 
@@ -24,7 +25,7 @@ _PEOPLE = re.compile(
     r"\b(lead\w*|manag\w*|team\w*|staff|employee\w*|colleague\w*|report\w*|boss|delegat\w*|"
     r"coach\w*|feedback|meeting\w*|trust|people|decision\w*|mentor\w*|conflict|hire|"
     r"supervis\w*|step (in|back)|owner\w*|crisis|deputy|volunteer\w*|nurse\w*|engineer\w*|"
-    r"student\w*|teacher\w*|worker\w*|crew|director\w*|founder\w*)\b",
+    r"student\w*|teacher\w*|worker\w*|crew|director\w*|founder\w*|roster|squad|player\w*)\b",
     re.I,
 )
 
@@ -36,6 +37,7 @@ def is_situation(text: str, assessment: Assessment) -> bool:
     general_question = text.strip().lower().startswith(("how ", "what ", "why ", "when "))
     return (
         bool(assessment.signals)
+        or _harm_possible(assessment)
         or bool(first_person and _ROLE.search(text))
         or bool(len(text.split()) >= 12 and not general_question)
         or bool(asks and _PEOPLE.search(text))
@@ -43,11 +45,28 @@ def is_situation(text: str, assessment: Assessment) -> bool:
     )
 
 
+def _harm_possible(assessment: Assessment | None) -> bool:
+    # Someone who may be getting hurt is never turned away for lack of a people word.
+    return bool(assessment and assessment.harm and assessment.harm.level != "none")
+
+
+def _someone_in_a_situation(text: str) -> bool:
+    # A named person or a role who owns something, in a message long enough to describe a
+    # situation the writer is part of ("Sam wants to present the numbers again; I'd ...").
+    return (
+        len(text.split()) >= 12
+        and bool(re.search(r"\b(i|i'm|i'd|i've|me|my|we|our|us)\b|\?", text, re.I))
+        and read_facts(text).owner_found
+    )
+
+
 def is_about_leading(text: str, assessment: Assessment | None = None) -> bool:
     """Whether a request is about leading people at all."""
     return bool(
         (assessment and assessment.signals)
+        or _harm_possible(assessment)
         or _PEOPLE.search(text)
+        or _someone_in_a_situation(text)
         or _ROLE.search(text)
         or len(_SITUATION.findall(text)) >= 2
     )

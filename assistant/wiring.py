@@ -130,7 +130,14 @@ def build_composer(settings: Settings, embedder: EmbeddingBackend, assessor: Any
     # The labelled choices name moves of the packaged playbook; another playbook is ranked
     # by the hand-set weights.
     choices = load_choices() if settings.playbook_dir.resolve() == DEFAULT_PLAYBOOK_DIR else []
-    return Composer(moves, encoders, cache_dir=cache, choices=choices)
+    harm = getattr(local, "harm", None)
+    return Composer(
+        moves,
+        encoders,
+        cache_dir=cache,
+        choices=choices,
+        harm_reader=harm.read if harm is not None else None,
+    )
 
 
 def build_coach(settings: Settings, **overrides: Any) -> Coach:

@@ -53,7 +53,8 @@ def main() -> int:
 
     def evidence_for(scenario: str):  # noqa: ANN202
         kinds, cue_kinds = situation_kinds(scenario, detect_signals(scenario))
-        return composer.evidence(scenario, kinds, cue_kinds)
+        harmed = composer.harm_kinds(scenario, assess(scenario).harm)  # type: ignore[attr-defined]
+        return composer.evidence(scenario, kinds, cue_kinds, harmed)
 
     tune = _rows(CHOICES_PATH)
     order = np.random.default_rng(0).permutation(len(tune))

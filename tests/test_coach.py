@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from langchain_openai import ChatOpenAI
 
@@ -238,3 +240,25 @@ def test_advice_is_planned_once_so_the_library_is_searched_once(coach_factory, m
     advice = coach.advise("My deputy wants to lead the staff meeting on Monday.")
     assert len(searches) == 2, "one search for plan(), one for advise()"
     assert advice.citations == work.citations
+
+
+def test_a_situation_written_as_notes_without_people_words_is_still_coached():
+    from assistant.scope import is_about_leading
+
+    notes = (
+        "- Sam wants to present the monthly numbers at all-hands again\n"
+        "- did it in March and April, went fine\n- I'd be a bit more polished"
+    )
+    assert is_about_leading(notes)
+    assert not is_about_leading("Please write me a short poem about the city of Paris.")
+    assert not is_about_leading("What is the boiling point of mercury?")
+
+
+def test_someone_who_may_be_getting_hurt_is_never_turned_away():
+    from assistant.harm import HarmReading
+    from assistant.scope import is_about_leading, is_situation
+
+    text = "swell building, winch grinding, four sets left, price is good"
+    harmed = Assessor(None).assess(text)
+    harmed = replace(harmed, harm=HarmReading(0.7, "possible"))
+    assert is_about_leading(text, harmed) and is_situation(text, harmed)

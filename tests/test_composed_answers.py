@@ -69,3 +69,28 @@ def test_citations_are_clean_sentences_quoted_verbatim_from_stored_chunks(answer
             assert clean_quote(citation.quote), citation.quote
             [chunk] = store.get([citation.chunk_id])
             assert citation.quote in chunk.page_content
+
+
+def test_an_answer_decided_by_the_harm_check_says_what_harm_in_the_scenario_s_words(answers):
+    from assistant.quality import content_words
+    from assistant.situations import KIND_MEANING
+
+    decided = [
+        (s, a)
+        for s, a in zip(SCENARIOS, answers, strict=True)
+        if any("the harm check reads" in w for w in a.plan.why)
+    ]
+    assert decided, [a.plan.why for a in answers]
+    for scenario, final in decided:
+        line = next(w for w in final.plan.why if "the harm check reads" in w)
+        assert line.split(" now: ")[0] in KIND_MEANING.values(), line
+        quoted = line.split("“")[1].split("”")[0]
+        assert len(set(content_words(quoted)) & set(content_words(scenario))) >= 3, line
+
+
+def test_no_words_of_the_scenario_are_quoted_twice_in_one_why(answers):
+    import re
+
+    for final in answers:
+        quotes = [q for w in final.plan.why for q in re.findall(r"“([^”]+)”", w)]
+        assert len(quotes) == len(set(quotes)), final.plan.why

@@ -1,4 +1,4 @@
-from assistant.facts import read_facts, to_second_person
+from assistant.facts import read_facts, sentences, to_second_person
 from assistant.quality import (
     clean_quote,
     contradicts,
@@ -20,6 +20,27 @@ def test_a_new_person_introduced_with_an_article_becomes_the_person():
     facts = read_facts("A new team lead is about to present a risky budget cut to the board.")
     assert facts.owner == "the new team lead"
     assert facts.owner_found
+
+
+def test_a_name_followed_by_an_aside_in_brackets_is_the_owner():
+    facts = read_facts("I run the ward. Aroha (four months in post) raised it with me today.")
+    assert facts.owner == "Aroha"
+
+
+def test_a_role_word_describing_the_next_noun_is_not_a_person():
+    # "an insulin pump alarm": the -er/-ant word describes the thing after it
+    facts = read_facts("She has checked an anticoagulant dose and the order form twice.")
+    assert "anticoagulant" not in facts.owner and "order" not in facts.owner
+
+
+def test_a_scenario_is_read_as_sentences_and_list_items():
+    assert sentences(
+        "- crew tired, 14h shift\n- winch making a new noise\nShould I stop? Yes."
+    ) == [
+        "crew tired, 14h shift",
+        "winch making a new noise",
+        "Should I stop?",
+    ]
 
 
 def test_the_leader_describing_themselves_is_not_taken_for_the_owner():

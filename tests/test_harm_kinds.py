@@ -1,0 +1,54 @@
+"""The kind of harm, learnt from the harm bank's categories, steers the moves."""
+
+import numpy as np
+
+from assistant.harm_kinds import CATEGORY_KIND, HarmKinds, load_harm_kinds
+
+WORDS = ["sick", "faint", "password", "leak", "ladder", "fall"]
+
+
+def bag_of_words(texts):
+    return np.array([[float(w in t.lower()) for w in WORDS] for t in texts])
+
+
+ROWS = [
+    {"scenario": f"{a} {b} case {i}", "harm": True, "category": c}
+    for i in range(6)
+    for a, b, c in (
+        ("sick", "faint", "physical_health"),
+        ("password", "leak", "data_security"),
+        ("ladder", "fall", "physical_safety"),
+    )
+] + [{"scenario": "ladder leak", "harm": False, "category": "data_security"}]
+
+
+def test_the_kind_of_harm_is_learnt_from_the_banks_categories():
+    kinds = HarmKinds().fit(ROWS, bag_of_words)
+    assert kinds.kinds(bag_of_words(["he felt sick and faint"])[0])[0] == "wellbeing"
+    assert kinds.kinds(bag_of_words(["a password leak"])[0])[0] == "data_incident"
+    assert kinds.kinds(bag_of_words(["off a ladder, a fall"])[0])[0] == "safety"
+
+
+def test_every_category_of_the_harm_bank_is_a_playbook_kind():
+    import json
+
+    from assistant.harm import HARM_BANK_PATH
+    from assistant.playbook import KINDS
+
+    bank = [json.loads(line) for line in HARM_BANK_PATH.read_text().splitlines() if line]
+    assert {r["category"] for r in bank if r.get("harm")} <= set(CATEGORY_KIND)
+    assert set(CATEGORY_KIND.values()) <= set(KINDS)
+
+
+def test_the_fitted_kinds_are_kept_in_the_cache_folder(tmp_path):
+    calls = []
+
+    def encode(texts):
+        calls.append(len(texts))
+        return bag_of_words(texts)
+
+    bank = tmp_path / "bank.jsonl"
+    bank.write_text("\n".join(__import__("json").dumps(r) for r in ROWS))
+    load_harm_kinds(encode, ["fake"], tmp_path, bank)
+    load_harm_kinds(encode, ["fake"], tmp_path, bank)
+    assert len(calls) == 1 and list(tmp_path.glob("harm-kinds-*.pkl"))
