@@ -611,19 +611,24 @@ class Composer:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name)
             by_evidence.setdefault(_evidence(s.evidence), []).append(meaning)
         lines = []
-        for evidence, meanings in list(by_evidence.items())[:3]:
-            said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
-            lines.append(f"{said}: “{evidence}”.")
         harm = assessment.harm
+        notes = []
         for note in assessment.notes:
             if note.startswith(HARM_NOTE) and harm is not None and harm.evidence:
-                # Said as what kind of harm it is, in the scenario's own words.
+                # What decided comes first, said as what kind of harm it is, in the
+                # scenario's own words.
                 meaning = KIND_MEANING.get(harmed[0], HARM_NOTE) if harmed else HARM_NOTE
-                note = (
+                lines.append(
                     f"{meaning} now: “{_evidence(harm.evidence)}” (the harm check reads "
                     f"{harm.probability:.0%}), and that outranks autonomy."
                 )
-            lines.append(note)
+            else:
+                notes.append(note)
+        for evidence, meanings in list(by_evidence.items())[:3]:
+            said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
+            shown = "." if evidence in " ".join(lines) else f": “{evidence}”."
+            lines.append(f"{said}{shown}")
+        lines += notes
         fitting = _fitting_cues(assessment.verdict, cues)
         quoted = " ".join(lines)
         if not drivers and fitting and _evidence(fitting[0].evidence) not in quoted:

@@ -58,6 +58,7 @@ _CLAUSE_BREAK = re.compile(r"(?<=[.!?])\s+|;\s+|,?\s+but\s+|,\s+and\s+", re.I)
 # if it is at least this close (cosine, sentence embeddings): below it, nothing is dropped.
 _CORRECTS_MEANING = 0.35
 MAX_QUESTIONS_IN_A_ROW = 2
+_PREAMBLE_CHARS = 40  # a correction's lead-in before a colon is at most this long
 # A message this long that does not lean on the earlier turns and is this far from them in
 # meaning (cosine) starts a new situation rather than adding to the current one.
 _NEW_SITUATION_WORDS = 20
@@ -218,6 +219,10 @@ class Conversation:
     @staticmethod
     def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:
         decisive = next((c.text for c in new if c.factors), new[0].text if new else message)
-        decisive = _CORRECTION.sub("", decisive).strip(" ,.")
+        decisive = _CORRECTION.sub("", decisive).strip(" ,.:")
+        # "Sorry, I got that wrong: it's ..." -> what comes after the preamble.
+        preamble, colon, rest = decisive.partition(":")
+        if colon and rest.strip() and len(preamble) <= _PREAMBLE_CHARS:
+            decisive = rest.strip(" ,.")
         decisive = to_second_person(decisive[:1].lower() + decisive[1:])
         return f"Now that I know {decisive}, I'd {_VERDICT_WORDS[verdict]}."

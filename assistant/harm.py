@@ -76,8 +76,10 @@ class HarmDetector:
         shows it most (the whole is scored first, so a harmless scenario costs one pass)."""
         reading = self._reading(self.scorer.harm_probabilities([text])[0])
         parts = sentences(text)
-        if reading.level == "none" or len(parts) < 2:
+        if reading.level == "none" or not parts:
             return reading
+        if len(parts) == 1:
+            return HarmReading(reading.probability, reading.level, parts[0])
         scores = self.scorer.harm_probabilities(parts)
         best = max(range(len(parts)), key=lambda i: scores[i])
         return HarmReading(reading.probability, reading.level, parts[best])

@@ -8,15 +8,17 @@ import logging
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.coach import Coach, Reply
+from assistant.coach import Coach, Groundwork, Reply
 from assistant.content import VERDICT_ICONS, VERDICT_PHRASES
 from assistant.domain import Citation
 from assistant.errors import AssistantError, InputTooLargeError
@@ -30,6 +32,7 @@ __all__ = [
     "build_widget",
     "chat_handler",
     "format_reply",
+    "page_handlers",
     "prep_handler",
 ]
 
@@ -162,6 +165,92 @@ def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, An
     return respond
 
 
+Chat = list[dict[str, Any]]
+
+
+class _Pending:
+    """Planned answers waiting for their rewording, by an unguessable token. Kept here, not
+    in a gr.State: a page with state holds a heartbeat connection open all the time."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._work: OrderedDict[str, Groundwork] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, work: Groundwork) -> str:
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._work[token] = work
+            while len(self._work) > self.size:
+                self._work.popitem(last=False)
+        return token
+
+    def take(self, token: str) -> Groundwork | None:
+        with self._lock:
+            return self._work.pop(token, None)
+
+
+def page_handlers(
+    coach: Coach,
+) -> tuple[Callable[..., Iterator[tuple[Chat, str, str]]], Callable[..., Iterator[Chat]]]:
+    """The page's two chat events: the composed answer, shown as soon as it exists, then its
+    rewording by the chat model in a follow-up event that the next message cancels, so a
+    person never waits for the rewording to say more. They pass a token, not the work."""
+    pending = _Pending()
+
+    def compose(message: str, history: Chat | None) -> Iterator[tuple[Chat, str, str]]:
+        history = list(history or [])
+        prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
+        try:
+            coach.check_input(message)
+        except InputTooLargeError as exc:
+            history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+            yield history, message, ""
+            return
+        except AssistantError:
+            pass  # an empty message: the coach says so below
+        history.append({"role": "user", "content": message})
+        history.append({"role": "assistant", "content": "…"})
+        yield history, "", ""
+        try:
+            work = coach.plan(message, prior)
+            first = next(iter(coach.stream(work)))
+            history[-1] = {"role": "assistant", "content": format_reply(first)}
+            yield history, "", "" if first.done else pending.put(work)
+        except AssistantError as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"}
+            yield history, "", ""
+        except Exception:  # noqa: BLE001 - the page shows a message, never a traceback.
+            log.exception("chat failed")
+            history[-1] = {"role": "assistant", "content": _FAILED}
+            yield history, "", ""
+
+    def reword(history: Chat | None, token: str | None) -> Iterator[Chat]:
+        work = pending.take(token) if token else None
+        if work is None or not history:
+            yield gr.skip()
+            return
+        history = list(history)
+        try:
+            for reply in coach.stream(work):
+                text = format_reply(reply)
+                if text == _plain(history[-1].get("content")):
+                    # Unchanged: sending the chat again would redraw every message. The
+                    # empty update still gives the next message a point to cancel at.
+                    yield gr.skip()
+                    continue
+                history[-1] = {"role": "assistant", "content": text}
+                yield history
+        except Exception:  # noqa: BLE001 - the composed answer stays; the rewording is extra.
+            log.exception("rewording failed")
+            yield gr.skip()
+
+    return compose, reword
+
+
+_FAILED = "⚠️ Something went wrong while answering. Please try again."
+
+
 class BriefFolder:
     """Where downloadable briefs are written: one folder per brief inside a private one.
 
@@ -258,8 +347,11 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
             go = gr.Button("Prepare", variant="primary", elem_id="prep-go")
             plan = gr.Markdown(elem_id="prep-plan")
             brief = gr.File(label="Download the brief (Markdown)", elem_id="prep-brief")
-        box.submit(respond, [box, chatbot], [chatbot, box])
-        send.click(respond, [box, chatbot], [chatbot, box], api_visibility="private")
+        _chat_events(coach, box, send, chatbot)
+        # The API endpoint `/respond`: the whole answer in one event, from a control the page
+        # never shows (the page itself uses the two events above).
+        hidden = gr.Button(visible=False)
+        hidden.click(respond, [box, chatbot], [chatbot, box], api_name="respond")
         clear.click(lambda: ([], ""), None, [chatbot, box], api_visibility="private")
         go.click(prep_handler(coach), [meeting, people, experience, stakes, worries], [plan, brief])
     return demo
@@ -267,8 +359,6 @@ def build_demo(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
 
 def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
     """The compact chat made for an iframe: chat, verdict card and sources; no tabs."""
-    respond = chat_handler(coach)
-
     with gr.Blocks(
         title=title, analytics_enabled=False, fill_height=True, delete_cache=DELETE_CACHE
     ) as widget:
@@ -281,8 +371,11 @@ def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
                 scale=5,
             )
             send = gr.Button("Ask", variant="primary", elem_id="widget-send", scale=1)
-        box.submit(respond, [box, chatbot], [chatbot, box], api_visibility="private")
-        send.click(respond, [box, chatbot], [chatbot, box], api_visibility="private")
+        _chat_events(coach, box, send, chatbot)
+        # The whole answer in one event, as on the page; private here, as the widget's
+        # routes have always been.
+        hidden = gr.Button(visible=False)
+        hidden.click(chat_handler(coach), [box, chatbot], [chatbot, box], api_visibility="private")
         # The starting prompt comes from the iframe's own URL (?prompt=...), set by embed.js.
         widget.load(
             None,
@@ -292,6 +385,19 @@ def build_widget(coach: Coach, title: str = "Leadership coach") -> gr.Blocks:
             ".slice(0, 500)",
         )
     return widget
+
+
+def _chat_events(coach: Coach, box: gr.Textbox, send: gr.Button, chatbot: gr.Chatbot) -> None:
+    """Enter and the button send a message: the composed answer in one event, its rewording
+    in a follow-up that a new message cancels (a pending event would refuse the message)."""
+    compose, reword = page_handlers(coach)
+    work = gr.Textbox(visible=False)  # the token of the answer waiting for its rewording
+    rewordings = []
+    for trigger in (box.submit, send.click):
+        event = trigger(compose, [box, chatbot], [chatbot, box, work], api_visibility="private")
+        rewordings.append(event.then(reword, [chatbot, work], [chatbot], api_visibility="private"))
+    for trigger in (box.submit, send.click):
+        trigger(None, None, None, cancels=rewordings)
 
 
 def _plain(content: Any) -> str:

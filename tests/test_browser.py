@@ -71,8 +71,9 @@ def test_the_page_shows_a_composed_answer_a_person_can_read_without_scrolling_th
     )
     page.locator("#message textarea").press("Enter")
     _wait_for_text(page.locator("#chat"), "Sources")
+    # The rewording may land meanwhile and redraw the chat: read the answer once it is whole.
+    text = _wait_for_answer(page, 1, "Sources")
     bot = page.locator("#chat .bot").last
-    text = bot.inner_text()
     for part in ("Verdict:", "What to do now", "What to say", "Watch for", "Sources"):
         assert part in text, part
     assert "Lena" in text or "workshop" in text, "the answer names the situation"
@@ -87,6 +88,47 @@ def test_the_page_shows_a_composed_answer_a_person_can_read_without_scrolling_th
     chat_box = page.locator("#chat").bounding_box()
     assert chat_box and chat_box["height"] >= 0.55 * height
     page.screenshot(path=str(SHOTS / f"main-page-{name}.png"), full_page=False)
+    page.close()
+
+
+def _wait_for_answer(page, number: int, text: str, timeout: float = 240) -> str:
+    """Poll until the chat holds `number` answers and the last one shows `text`."""
+    answers = page.locator("#chat .bot")
+    deadline = time.time() + timeout
+    last = ""
+    while time.time() < deadline:
+        if answers.count() >= number:
+            last = answers.nth(number - 1).inner_text()
+            if text in last:
+                return last
+        time.sleep(0.1)
+    raise AssertionError(f"answer {number} never showed {text!r}; last: {last[-500:]!r}")
+
+
+def test_a_three_turn_conversation_on_the_page_says_what_changed_the_verdict(browser, real_app):
+    """Each message is sent as soon as the composed answer shows, while the chat model may
+    still be rewording it: the page takes it, and the verdict follows the facts."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{real_app.url}/", wait_until="networkidle")
+    box = page.locator("#message textarea")
+    box.fill("My deputy Ana wants to run the supplier negotiation.")
+    box.press("Enter")
+    first = _wait_for_answer(page, 1, "Verdict:")
+    assert "My lean for now" in first, "nothing is known of her experience or the stakes"
+    assert "how experienced" in first, "the coach asks what the verdict hinges on"
+    box.fill("She is brand new and has no experience, and signing the contract is irreversible.")
+    box.press("Enter")
+    second = _wait_for_answer(page, 2, "What changed")
+    assert "Now that I know she is brand new and has no experience, I'd step in" in second
+    box.fill("Actually, she is a veteran who has done this many times.")
+    box.press("Enter")
+    third = _wait_for_answer(page, 3, "What changed")
+    changed = next(line for line in third.splitlines() if line.startswith("What changed"))
+    assert "Now that I know she is a veteran who has done this many times" in changed
+    assert "I'd step back" in changed
+    assert "Verdict: step back" in third
+    assert page.locator("#chat .user").count() == 3, "no message was dropped"
+    page.screenshot(path=str(SHOTS / "three-turn-conversation.png"), full_page=False)
     page.close()
 
 

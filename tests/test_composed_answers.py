@@ -82,7 +82,8 @@ def test_an_answer_decided_by_the_harm_check_says_what_harm_in_the_scenario_s_wo
     ]
     assert decided, [a.plan.why for a in answers]
     for scenario, final in decided:
-        line = next(w for w in final.plan.why if "the harm check reads" in w)
+        line = final.plan.why[0]  # what decided comes first
+        assert "the harm check reads" in line, final.plan.why
         assert line.split(" now: ")[0] in KIND_MEANING.values(), line
         quoted = line.split("“")[1].split("”")[0]
         assert len(set(content_words(quoted)) & set(content_words(scenario))) >= 3, line

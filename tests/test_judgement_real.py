@@ -69,6 +69,18 @@ def test_the_blind_dialogues_run_offline_and_never_ask_while_harm_happens(real_c
     assert result["corrections_honoured"] >= 0.4
 
 
+def test_the_second_blind_dialogue_set_holds_its_floors(real_coach):
+    # Floors under today's figures (0.64 per turn, corrections 0.44, two questions asked
+    # where harm was happening: the harm net read those turns as only possibly harmful, and
+    # then asks the one question that decides); they record the state, not the targets.
+    dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind2.jsonl")
+    result = evaluate_dialogues(dialogues, real_coach.conversation)
+    assert result["turns"] >= 160
+    assert result["turn_accuracy"] >= 0.6
+    assert result["corrections_honoured"] >= 0.3
+    assert result["questions_while_harm_happens"] <= 2
+
+
 def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_often(real_coach):
     """The move labels of the blind_words set were written by a second reader; the ranker
     learnt from the first reader's labels of other scenarios."""

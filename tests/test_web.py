@@ -1,11 +1,12 @@
 import re
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from assistant.assessment import Assessor
-from assistant.web import BriefFolder, build_demo, chat_handler, prep_handler
+from assistant.web import BriefFolder, build_demo, chat_handler, page_handlers, prep_handler
 from assistant.wiring import build_coach
 
 from .conftest import KNOWLEDGE
@@ -111,3 +112,35 @@ def test_the_launched_app_answers_through_gradio_client_with_sources(real_app):
     )
     assert "Verdict" in plan and "Tripwires" in plan
     assert Path(brief).read_text(encoding="utf-8").startswith("# Meeting brief")
+
+
+def test_the_page_shows_the_composed_answer_in_one_event_and_its_rewording_in_a_follow_up(
+    fake_coach,
+):
+    compose, reword = page_handlers(fake_coach)
+    message = "My new designer wants to run the client workshop alone."
+    shown = [(h[-1]["content"], box, work) for h, box, work in compose(message, [])]
+    assert shown[0][0] == "…", "a placeholder shows at once"
+    history, box, work = list(compose(message, []))[-1]
+    assert box == "" and work, "the rewording is left to the follow-up event"
+    assert "What to do now" in history[-1]["content"]
+    updates = list(reword(history, work))
+    assert updates, "the follow-up event runs the rewording"
+    # The chat is sent again only when the rewording changed it (here the gate may withhold
+    # the scripted text): sending it unchanged would redraw every message.
+    for chat in (u for u in updates if isinstance(u, list)):
+        assert [m["role"] for m in chat] == ["user", "assistant"]
+        assert "Verdict:" in chat[-1]["content"] and "**Sources**" in chat[-1]["content"]
+    assert list(reword(history, work)) == [gr.skip()], "a token is used once"
+
+
+def test_the_page_api_keeps_one_respond_endpoint_for_the_whole_answer(fake_coach):
+    demo = build_demo(fake_coach)
+    names = {d.get("api_name") for d in demo.config["dependencies"]}
+    assert "respond" in names
+    public = [
+        d["api_name"]
+        for d in demo.config["dependencies"]
+        if d.get("api_visibility", "public") == "public" and d.get("api_name")
+    ]
+    assert sorted(public) == ["prepare_meeting", "respond"]
