@@ -126,26 +126,37 @@ def format_reply(reply: Reply) -> str:
     return verdict_card(reply) + body + sources_block(reply.citations, reply.passages)
 
 
+def _opened(
+    coach: Coach, message: str, history: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], bool]:
+    """The chat with the message and a placeholder answer added, the earlier turns as plain
+    text, and whether the message was accepted. A refused message never enters the
+    conversation (it would come back as context with the next one); it stays in the box to
+    be shortened, with the reason in the chat."""
+    history = list(history or [])
+    prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
+    try:
+        coach.check_input(message)
+    except InputTooLargeError as exc:
+        history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+        return history, prior, False
+    except AssistantError:
+        pass  # an empty message: the coach says so when it answers
+    history.append({"role": "user", "content": message})
+    history.append({"role": "assistant", "content": "…"})
+    return history, prior, True
+
+
 def chat_handler(coach: Coach) -> Callable[..., Iterator[tuple[list[dict[str, Any]], str]]]:
     """The streaming chat function Gradio calls; errors become messages in the chat."""
 
     def respond(
         message: str, history: list[dict[str, Any]] | None
     ) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        history = list(history or [])
-        prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
-        try:
-            coach.check_input(message)
-        except InputTooLargeError as exc:
-            # A refused message never enters the conversation (it would come back as context
-            # with the next one); it stays in the box to be shortened.
-            history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+        history, prior, accepted = _opened(coach, message, history)
+        if not accepted:
             yield history, message
             return
-        except AssistantError:
-            pass  # an empty message: the coach says so below, as before
-        history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": "…"})
         yield history, ""
         try:
             for reply in coach.stream_chat(message, prior):
@@ -199,18 +210,10 @@ def page_handlers(
     pending = _Pending()
 
     def compose(message: str, history: Chat | None) -> Iterator[tuple[Chat, str, str]]:
-        history = list(history or [])
-        prior = [dict(role=m["role"], content=_plain(m.get("content"))) for m in history]
-        try:
-            coach.check_input(message)
-        except InputTooLargeError as exc:
-            history.append({"role": "assistant", "content": f"⚠️ {_safe(exc.user_message())}"})
+        history, prior, accepted = _opened(coach, message, history)
+        if not accepted:
             yield history, message, ""
             return
-        except AssistantError:
-            pass  # an empty message: the coach says so below
-        history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": "…"})
         yield history, "", ""
         try:
             work = coach.plan(message, prior)
