@@ -345,13 +345,15 @@ class Composer:
     def _queries(self, scenario: str) -> list[np.ndarray]:
         """Per encoder, the scenario's unit vector (the last one is kept: one scenario is
         read several times while its answer is composed)."""
-        if self._last_query is None or self._last_query[0] != scenario:
-            vectors = []
-            for encoder in self.encoders:
-                query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
-                vectors.append(query / (np.linalg.norm(query) or 1.0))
-            self._last_query = (scenario, vectors)
-        return self._last_query[1]
+        last = self._last_query  # read once: answers are composed on several threads
+        if last is not None and last[0] == scenario:
+            return last[1]
+        vectors = []
+        for encoder in self.encoders:
+            query = np.asarray(encoder.embed_query(scenario), dtype=np.float32)
+            vectors.append(query / (np.linalg.norm(query) or 1.0))
+        self._last_query = (scenario, vectors)
+        return vectors
 
     def _ranker(self) -> MoveRanker | None:
         """The ranker learnt from the labelled choices: from this process, the cache folder,
