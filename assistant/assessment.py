@@ -29,11 +29,15 @@ __all__ = [
 LABELS: tuple[str, ...] = VERDICTS
 BANK_PATH = Path(__file__).parent / "scenarios" / "scenarios_train.jsonl"
 WEAK_CATEGORIES_PATH = Path(__file__).parent / "scenarios" / "weak_categories_train.jsonl"
+VARIED_PATH = Path(__file__).parent / "scenarios" / "varied_train.jsonl"
+SHORT_PATH = Path(__file__).parent / "scenarios" / "short_train.jsonl"
 # The verdict model learns from the bank, from the harm bank's scenarios (harm and its
 # look-alikes), so that an incident already handled well is not mistaken for harm now, and
 # from situations it used to miss (above the team's authority, cross-team deadlocks, help
-# after real attempts, first-timers facing one-way acts) with their look-alikes.
-TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH, WEAK_CATEGORIES_PATH)
+# after real attempts, first-timers facing one-way acts) with their look-alikes, and from
+# minimal pairs across twenty-two sectors labelled with the table's facts (the factor heads),
+# and short chat messages, a third of them missing the fact the answer hinges on.
+TRAINING_BANKS = (BANK_PATH, HARM_BANK_PATH, WEAK_CATEGORIES_PATH, VARIED_PATH, SHORT_PATH)
 # How much each explicit signal moves the trained model's log-odds. Requests for help and
 # harm happening now are reliable on the development split; the rest mostly explain.
 SIGNAL_WEIGHT = {"help_request": 1.0, "urgency": 1.0}
@@ -44,7 +48,7 @@ OTHER_SIGNAL_WEIGHT = 0.3
 STEP_IN_PRIOR = 0.5
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
-TEMPERATURE = 1.6
+TEMPERATURE = 1.4
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
@@ -56,6 +60,12 @@ class ProbabilityModel(Protocol):
     """Anything that scores scenarios over the three verdicts."""
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
+
+
+class FactorReader(Protocol):
+    """Anything that reads the verdict table's facts: per factor, {value: probability}."""
+
+    def factor_probabilities(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]: ...
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,8 @@ class Assessment:
     # When no explicit signal drove the verdict: the sentence the model, reading each one
     # alone, finds most in favour of it (what a reader is shown as the decisive fact).
     weightiest: str | None = None
+    # The verdict table's facts as the factor heads read them: {factor: value}.
+    factors: dict[str, str] = field(default_factory=dict)
 
 
 def load_bank(path: Path) -> list[dict[str, Any]]:
@@ -100,10 +112,12 @@ class Assessor:
         model: ProbabilityModel | None = None,
         harm: HarmDetector | None = None,
         temperature: float = TEMPERATURE,
+        factors: FactorReader | None = None,
     ) -> None:
         self.model = model
         self.harm = harm
         self.temperature = temperature
+        self.factors = factors
 
     def warm_up(self) -> None:
         """Load the model and build its trace now, not on the first user's request."""
@@ -136,7 +150,15 @@ class Assessor:
         verdict = max(final, key=lambda k: final[k])
         confidence = final[verdict]
         notes: list[str] = []
-        question = _clarifying_question(scenario, signals, final)
+        read = self.factors.factor_probabilities([scenario])[0] if self.factors else None
+        if read is not None:
+            question = _question_from_factors(read, signals)
+            if question and verdict == "step_back":
+                # While a fact that could call for stepping in is unknown, the lean is to
+                # stay close, not to let go.
+                verdict, confidence = "balanced", final["balanced"] + final["step_back"]
+        else:
+            question = _clarifying_question(scenario, signals, final)
         harm = self.harm.read(scenario) if self.harm else None
         integrity = any(s.name == "integrity" for s in signals)
         if (harm and harm.level == "likely") or (
@@ -181,6 +203,7 @@ class Assessor:
             notes=notes,
             harm=harm,
             weightiest=weightiest,
+            factors={k: max(v, key=lambda value: v[value]) for k, v in (read or {}).items()},
         )
 
     def _weightiest(self, scenario: str, verdict: str) -> str | None:
@@ -257,4 +280,31 @@ def _clarifying_question(
         return "How experienced is the person who owns this, and have they handled one before?"
     if not knows_stakes:
         return "What is at stake if this goes wrong, and could it be undone?"
+    return None
+
+
+# A factor read as unknown with at least this probability is missing (set on dialogues_dev).
+UNKNOWN = 0.5
+EXPERIENCE_QUESTION = (
+    "How experienced is the person who owns this, and have they handled one like it before?"
+)
+STAKES_QUESTION = "What is at stake if this goes wrong, and could it be undone?"
+
+
+def _question_from_factors(
+    read: dict[str, dict[str, float]], signals: Sequence[Signal]
+) -> str | None:
+    """Ask for the one missing fact that would flip the verdict by the table: the owner's
+    readiness when the stakes are not plainly recoverable, or the stakes when an owner is
+    not ready. Never while harm may be happening: then the coach acts first."""
+    if {s.name for s in signals} & {"integrity", "urgency"} or read["harm_now"]["yes"] >= 0.5:
+        return None
+    stakes = max(read["stakes"], key=lambda v: read["stakes"][v])
+    readiness = read["readiness"]
+    if readiness["unknown"] >= UNKNOWN and stakes != "recoverable":
+        return EXPERIENCE_QUESTION
+    if max(readiness, key=lambda v: readiness[v]) == "not_ready" and (
+        read["stakes"]["unknown"] >= UNKNOWN
+    ):
+        return STAKES_QUESTION
     return None

@@ -116,6 +116,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import (
         chat_only_predictor,
         evaluate,
+        factor_figures,
         majority_predictor,
         signal_report,
         write_report,
@@ -133,11 +134,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     assessor = build_assessor(settings)
 
+    read: dict[str, dict[str, str]] = {}
+
     def coach_verdict(scenario: str) -> tuple[str, float]:
         assessment = assessor.assess(scenario)
+        read[scenario] = assessment.factors
         return assessment.verdict, assessment.confidence
 
     result = evaluate(rows, coach_verdict)
+    if any("factors" in r for r in rows) and any(read.values()):
+        result["factors"] = factor_figures(rows, [read[str(r["scenario"])] for r in rows])
     if has_move_labels(rows):
         from assistant.wiring import build_coach
 
@@ -181,6 +187,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
         for key, value in result.get("harm", {}).items():
             print(f"  {key}: {value}")
+        for key, value in result.get("factors", {}).items():
+            print(f"  factor {key}: {value}")
         for key, value in result.get("quality", {}).items():
             print(f"  {key}: {value}")
         for name in ("moves", "moves_for_the_labelled_verdict"):

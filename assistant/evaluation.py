@@ -97,7 +97,13 @@ def harm_figures(rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> 
     """For sets whose rows say whether someone may be harmed (`harm`): how the coach
     treats harm (never step_back; step_in recall) and its look-alikes (false alarms)."""
     harmed = [p for r, p in zip(rows, predictions, strict=True) if r.get("harm") is True]
-    safe = [p for r, p in zip(rows, predictions, strict=True) if r.get("harm") is False]
+    # A look-alike is a scenario without harm whose label is not step in: a set's other step
+    # in situations (above the team's authority, say) are not false alarms.
+    safe = [
+        p
+        for r, p in zip(rows, predictions, strict=True)
+        if r.get("harm") is False and r.get("label") != "step_in"
+    ]
     return {
         "harm_n": len(harmed),
         "step_back_on_harm": sum(p == "step_back" for p in harmed),
@@ -109,6 +115,33 @@ def harm_figures(rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> 
         if safe
         else 0.0,
     }
+
+
+def factor_figures(
+    rows: Sequence[dict[str, Any]], read: Sequence[dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """For sets whose rows label the verdict table's facts (`factors`): how often the
+    factor heads read each one as the writer did, and how often a fact the writer left
+    unstated is read as unknown (what the coach's questions rest on)."""
+    figures: dict[str, dict[str, Any]] = {}
+    names = sorted({name for r in rows for name in r.get("factors", {})})
+    for name in names:
+        pairs = [
+            (str(r["factors"][name]), got.get(name))
+            for r, got in zip(rows, read, strict=True)
+            if name in r.get("factors", {}) and got
+        ]
+        if not pairs:
+            continue
+        unstated = [got for truth, got in pairs if truth == "unknown"]
+        figures[name] = {
+            "n": len(pairs),
+            "accuracy": round(sum(t == g for t, g in pairs) / len(pairs), 4),
+            "unknown_read_as_unknown": round(unstated.count("unknown") / len(unstated), 4)
+            if unstated
+            else None,
+        }
+    return figures
 
 
 def evaluate(
@@ -237,6 +270,18 @@ def write_report(folder: Path, results: dict[str, Any]) -> Path:
     if "harm" in main:
         lines += ["", "## Harm", "", "| measure | value |", "| --- | --- |"]
         lines += [f"| {key} | {value} |" for key, value in main["harm"].items()]
+    if "factors" in main:
+        lines += [
+            "",
+            "## The verdict table's facts, as the factor heads read them",
+            "",
+            "| factor | n | read as the writer labelled it | unstated, read as unknown |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {name} | {f['n']} | {f['accuracy']:.2f} | {f['unknown_read_as_unknown']} |"
+            for name, f in main["factors"].items()
+        ]
     if "quality" in main:
         lines += ["", "## The answers people read", "", "| measure | value |", "| --- | --- |"]
         lines += [f"| {key} | {value} |" for key, value in main["quality"].items()]

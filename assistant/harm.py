@@ -28,9 +28,14 @@ __all__ = [
 ]
 
 HARM_BANK_PATH = Path(__file__).parent / "scenarios" / "harm_train.jsonl"
-# "possible" is set so that no held-out harm scenario falls below it (a miss is the costly
-# error); "likely" is the lowest score at which at least 90% of held-out flags are harm.
+# "possible" is set so that at least 95% of held-out harm scenarios score above it (a miss
+# is the costly error, but a threshold set by the single weakest of 40 sat at 0.01 and read
+# harm as possible in half the look-alikes and a quarter of the development split's
+# step-back scenarios); "likely" is the lowest score at which at least 90% of held-out flags
+# are harm.
 LIKELY_PRECISION = 0.9
+POSSIBLE_RECALL = 0.95
+THRESHOLD_RULE = f"possible: {POSSIBLE_RECALL} of held-out harm x0.9; likely: {LIKELY_PRECISION}"
 
 Level = Literal["none", "possible", "likely"]
 
@@ -53,7 +58,8 @@ def thresholds(scores: Sequence[float], harmed: Sequence[bool]) -> tuple[float, 
     harm_scores = sorted(s for s, h in zip(scores, harmed, strict=True) if h)
     if len(harm_scores) < 10 or len(harm_scores) == len(scores):
         raise ValueError("need at least 10 held-out harm scenarios and some look-alikes")
-    possible = harm_scores[0] * 0.9  # a margin below the weakest held-out harm
+    # A margin below the held-out harm score that POSSIBLE_RECALL of them reach.
+    possible = harm_scores[int(len(harm_scores) * (1 - POSSIBLE_RECALL))] * 0.9
     likely = 1.0
     for t in sorted({0.5, *(s for s in scores if s >= 0.5)}):
         flagged = [h for s, h in zip(scores, harmed, strict=True) if s >= t]
@@ -95,13 +101,22 @@ class HarmDetector:
         cls, scorer: HarmScorer, held_out: Sequence[dict[str, Any]], cache: Path
     ) -> HarmDetector:
         """Thresholds from the held-out rows, computed once and kept beside the model."""
-        if cache.exists():
-            saved = json.loads(cache.read_text())
+        saved = json.loads(cache.read_text()) if cache.exists() else {}
+        if saved.get("rule") == THRESHOLD_RULE:
             return cls(scorer, saved["possible"], saved["likely"])
         rows = [r for r in held_out if "harm" in r]
         scores = scorer.harm_probabilities([str(r["scenario"]) for r in rows])
         possible, likely = thresholds(scores, [bool(r["harm"]) for r in rows])
         tmp = cache.with_suffix(".partial")
-        tmp.write_text(json.dumps({"possible": possible, "likely": likely, "held_out": len(rows)}))
+        tmp.write_text(
+            json.dumps(
+                {
+                    "possible": possible,
+                    "likely": likely,
+                    "held_out": len(rows),
+                    "rule": THRESHOLD_RULE,
+                }
+            )
+        )
         tmp.replace(cache)
         return cls(scorer, possible, likely)

@@ -1,8 +1,9 @@
 """A verdict classifier: all-MiniLM-L6-v2 fine-tuned on the labelled scenario bank.
 
 Frozen sentence embeddings with logistic regression plateau near 0.75 accuracy on the
-development split; fine-tuning the encoder end to end with a small head reaches about 0.86
-for two minutes of CPU training, so the model is trained once per machine and cached.
+development split; fine-tuning the encoder end to end with small heads (the verdict, harm,
+and the verdict table's facts) reaches about 0.88 for about eleven minutes of training on 2
+cores, so the model is trained once per machine and cached.
 """
 
 from __future__ import annotations
@@ -21,14 +22,25 @@ from typing import Any
 from assistant.domain import VERDICTS
 from assistant.errors import ConfigError
 
-__all__ = ["LABELS", "VerdictModel", "held_out", "model_key", "train_verdict_model"]
+__all__ = ["FACTORS", "LABELS", "VerdictModel", "held_out", "model_key", "train_verdict_model"]
 
 LABELS: tuple[str, ...] = VERDICTS
+# The facts the verdict table is written in, with the values a scenario can state. Rows that
+# carry them (`"factors": {...}`) teach one small head each; the verdict head shares the
+# encoder, so learning the facts is also a lesson in what the verdict rests on.
+FACTORS: dict[str, tuple[str, ...]] = {
+    "harm_now": ("no", "yes"),
+    "authority": ("within", "beyond", "unknown"),
+    "readiness": ("ready", "not_ready", "unknown"),
+    "stakes": ("recoverable", "visible_new", "high_irreversible", "unknown"),
+    "help_after_trying": ("no", "yes"),
+}
 TRAINING_RECIPE = (
-    "minilm-ft-v2: lr=3e-5 head_lr=1e-3 epochs=4 batch=16 scale=10 seed=0, harm head (BCE), "
-    "rows marked split=dev held out"
+    "minilm-ft-v3: lr=3e-5 head_lr=1e-3 epochs=4 batch=16 scale=10 seed=0, harm head (BCE), "
+    "factor heads (CE x0.5 where stated), rows marked split=dev held out"
 )
 _SCALE = 10.0
+_FACTOR_WEIGHT = 0.5
 
 
 def _base_model_path() -> str:
@@ -91,7 +103,10 @@ def train_verdict_model(
     # A second head learns whether someone may be harmed; it shares the encoder, so the
     # harm net costs no extra pass, but has its own loss, thresholds and evaluation.
     harm_head = torch.nn.Linear(dim, 1)
-    heads = [*head.parameters(), *harm_head.parameters()]
+    factor_heads = torch.nn.ModuleDict(
+        {name: torch.nn.Linear(dim, len(values)) for name, values in FACTORS.items()}
+    )
+    heads = [*head.parameters(), *harm_head.parameters(), *factor_heads.parameters()]
     optimiser = torch.optim.AdamW(
         [{"params": model.parameters(), "lr": 3e-5}, {"params": heads, "lr": 1e-3}],
         weight_decay=0.01,
@@ -116,6 +131,17 @@ def train_verdict_model(
                 loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
                     harm_head(unit[known]).squeeze(-1), harm_target
                 )
+            for name, values in FACTORS.items():
+                stated = [
+                    (i, values.index(r["factors"][name]))
+                    for i, r in enumerate(batch)
+                    if r.get("factors", {}).get(name) in values
+                ]
+                if stated:
+                    loss = loss + _FACTOR_WEIGHT * torch.nn.functional.cross_entropy(
+                        factor_heads[name](unit[[i for i, _ in stated]]),
+                        torch.tensor([v for _, v in stated]),
+                    )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -139,6 +165,7 @@ def train_verdict_model(
     model.save(str(tmp / "encoder"))
     torch.save(head.state_dict(), tmp / "head.pt")
     torch.save(harm_head.state_dict(), tmp / "harm_head.pt")
+    torch.save(factor_heads.state_dict(), tmp / "factor_heads.pt")
     (tmp / "meta.json").write_text(
         json.dumps({"labels": LABELS, "recipe": TRAINING_RECIPE, "examples": len(rows)})
     )
@@ -167,6 +194,15 @@ class VerdictModel:
             self.harm_head = torch.nn.Linear(dim, 1)
             self.harm_head.load_state_dict(torch.load(folder / "harm_head.pt", map_location="cpu"))
             self.harm_head.eval()
+        self.factor_heads = None
+        if (folder / "factor_heads.pt").exists():
+            self.factor_heads = torch.nn.ModuleDict(
+                {name: torch.nn.Linear(dim, len(values)) for name, values in FACTORS.items()}
+            )
+            self.factor_heads.load_state_dict(
+                torch.load(folder / "factor_heads.pt", map_location="cpu")
+            )
+            self.factor_heads.eval()
         from assistant.query_encoder import TracedQueryEncoder
 
         self.single = TracedQueryEncoder(self.encoder)  # a chat message is one text
@@ -223,3 +259,24 @@ class VerdictModel:
         with torch.no_grad():
             logits = self.harm_head(self._embedded(texts) * _SCALE).squeeze(-1)
             return [float(p) for p in torch.sigmoid(logits).reshape(-1).tolist()]
+
+    def factor_probabilities(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
+        """Per text, per factor of the verdict table: {value: probability}."""
+        if self.factor_heads is None:
+            raise ConfigError(
+                "This verdict model reads no factors.", "Run `assistant train` to retrain it."
+            )
+        torch = self._torch
+        with torch.no_grad():
+            unit = self._embedded(texts) * _SCALE
+            per_factor = {
+                name: torch.softmax(self.factor_heads[name](unit), dim=-1).tolist()
+                for name in FACTORS
+            }
+        return [
+            {
+                name: dict(zip(values, per_factor[name][i], strict=True))
+                for name, values in FACTORS.items()
+            }
+            for i in range(len(texts))
+        ]

@@ -58,7 +58,8 @@ def build_assessor(settings: Settings) -> Assessor:
         harm = HarmDetector.tuned(
             model, held_out(TRAINING_BANKS), model.folder / "harm_thresholds.json"
         )
-    return Assessor(model, harm)
+    factors = model if model.factor_heads is not None else None
+    return Assessor(model, harm, factors=factors)
 
 
 def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:

@@ -66,12 +66,15 @@ def test_an_alarm_word_alone_does_not_force_step_in_when_the_harm_net_rules_harm
     assert Assessor(None).assess("The fire exit is blocked with boxes again.").verdict == "step_in"
 
 
-def test_possible_threshold_sits_below_every_held_out_harm_and_likely_is_precise():
-    scores = [0.95, 0.8, 0.4, 0.3, 0.9, 0.7, 0.85, 0.6, 0.75, 0.65, 0.1, 0.05, 0.5, 0.02]
-    harmed = [True] * 10 + [False] * 4
+def test_possible_threshold_keeps_all_but_the_weakest_held_out_harm_and_likely_is_precise():
+    harm_scores = [0.95, 0.8, 0.4, 0.3, 0.9, 0.7, 0.85, 0.6, 0.75, 0.65] * 4
+    harm_scores[7] = 0.001  # one outlier of 40 no longer drags "possible" to nothing
+    scores = harm_scores + [0.1, 0.05, 0.5, 0.02]
+    harmed = [True] * 40 + [False] * 4
     possible, likely = thresholds(scores, harmed)
-    assert possible < 0.3
-    assert all(s >= possible for s, h in zip(scores, harmed, strict=True) if h)
+    assert 0.1 < possible < 0.3
+    above = [s >= possible for s, h in zip(scores, harmed, strict=True) if h]
+    assert sum(above) >= 0.95 * len(above)
     flagged = [h for s, h in zip(scores, harmed, strict=True) if s >= likely]
     assert sum(flagged) / len(flagged) >= 0.9
 
@@ -95,11 +98,13 @@ def test_harm_figures_count_step_back_on_harm_recall_and_false_alarms():
         {"harm": True, "label": "step_in"},
         {"harm": False, "label": "step_back"},
         {"harm": False, "label": "balanced"},
+        {"harm": False, "label": "step_in"},  # above the team's authority: no look-alike
     ]
-    figures = harm_figures(rows, ["step_in", "step_back", "step_in", "balanced"])
+    figures = harm_figures(rows, ["step_in", "step_back", "step_in", "balanced", "step_in"])
     assert figures["step_back_on_harm"] == 1
     assert figures["step_in_recall_on_harm"] == 0.5
     assert figures["false_alarm_on_lookalikes"] == 0.5
+    assert figures["lookalike_n"] == 2
 
 
 def test_the_eval_report_shows_calibration_a_reliability_plot_and_harm_figures(

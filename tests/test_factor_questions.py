@@ -1,0 +1,79 @@
+"""With the factor heads, the coach asks for the one missing fact that could flip its advice,
+and leans to staying close, not letting go, until it knows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.assessment import EXPERIENCE_QUESTION, STAKES_QUESTION, Assessor
+from assistant.verdict_model import FACTORS
+
+
+class Leaning:
+    def __init__(self, lean: str) -> None:
+        self.lean = lean
+
+    def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return [{v: (0.8 if v == self.lean else 0.1) for v in ("step_back", "balanced", "step_in")}]
+
+
+class Reads:
+    """Factor heads that read the given values with certainty, the rest as their first value."""
+
+    def __init__(self, **values: str) -> None:
+        self.values = values
+
+    def factor_probabilities(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
+        read = {
+            name: {v: float(v == self.values.get(name, options[0])) for v in options}
+            for name, options in FACTORS.items()
+        }
+        return [read for _ in texts]
+
+
+def _assess(lean: str, text: str = "Maya wants to run the launch review.", **values: str):
+    return Assessor(Leaning(lean), factors=Reads(**values)).assess(text)
+
+
+def test_an_owner_of_unknown_experience_facing_visible_stakes_is_asked_about_and_kept_close():
+    result = _assess("step_back", readiness="unknown", stakes="visible_new")
+    assert result.clarifying_question == EXPERIENCE_QUESTION
+    assert result.verdict == "balanced"
+    assert result.confidence <= 0.5
+    assert result.factors["readiness"] == "unknown"
+
+
+def test_an_owner_not_ready_for_stakes_nobody_stated_is_asked_what_is_at_stake():
+    result = _assess("step_back", readiness="not_ready", stakes="unknown")
+    assert result.clarifying_question == STAKES_QUESTION
+
+
+def test_known_facts_or_plainly_recoverable_stakes_need_no_question():
+    assert _assess("step_back", readiness="ready", stakes="visible_new").clarifying_question is None
+    recoverable = _assess("step_back", readiness="unknown", stakes="recoverable")
+    assert recoverable.clarifying_question is None
+    assert recoverable.verdict == "step_back"
+
+
+def test_harm_read_now_is_never_met_with_a_question():
+    result = _assess("step_in", harm_now="yes", readiness="unknown", stakes="unknown")
+    assert result.clarifying_question is None
+
+
+def test_factor_figures_score_each_fact_and_how_often_an_unstated_one_is_read_as_unknown():
+    from assistant.evaluation import factor_figures
+
+    rows = [
+        {"factors": {"readiness": "ready", "harm_now": "no"}},
+        {"factors": {"readiness": "unknown", "harm_now": "yes"}},
+        {"factors": {"readiness": "unknown", "harm_now": "no"}},
+    ]
+    read = [
+        {"readiness": "ready", "harm_now": "no"},
+        {"readiness": "unknown", "harm_now": "no"},
+        {"readiness": "not_ready", "harm_now": "no"},
+    ]
+    figures = factor_figures(rows, read)
+    assert figures["readiness"] == {"n": 3, "accuracy": 0.6667, "unknown_read_as_unknown": 0.5}
+    assert figures["harm_now"]["accuracy"] == 0.6667
+    assert figures["harm_now"]["unknown_read_as_unknown"] is None
