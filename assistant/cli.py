@@ -299,7 +299,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         print(f"verdict model is up to date: {folder}")
     else:
         print(
-            "training the verdict model on the scenario banks (about 7 minutes on 2 cores)...",
+            "training the verdict model on the scenario banks (about 11 minutes on 2 cores)...",
             flush=True,
         )
         VerdictModel.load_or_train(

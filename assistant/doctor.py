@@ -172,7 +172,7 @@ def _verdict_model(settings: Settings) -> Check:
         "verdict model",
         ok,
         f"trained: {folder}" if ok else f"not trained yet (would be {folder})",
-        "" if ok else "Run `make install` or `assistant train` (about 7 minutes on 2 cores).",
+        "" if ok else "Run `make install` or `assistant train` (about 11 minutes on 2 cores).",
     )
 
 
