@@ -115,7 +115,7 @@ def test_a_three_turn_conversation_on_the_page_says_what_changed_the_verdict(bro
     box.press("Enter")
     first = _wait_for_answer(page, 1, "Verdict:")
     assert "My lean for now" in first, "nothing is known of her experience or the stakes"
-    assert "how experienced" in first, "the coach asks what the verdict hinges on"
+    assert "how experienced" in first.lower(), "the coach asks what the verdict hinges on"
     box.fill("She is brand new and has no experience, and signing the contract is irreversible.")
     box.press("Enter")
     second = _wait_for_answer(page, 2, "What changed")
