@@ -14,6 +14,7 @@ from assistant.domain import VERDICTS
 from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
+from assistant.verdict_table import table_probabilities
 
 __all__ = [
     "BANK_PATH",
@@ -46,9 +47,14 @@ OTHER_SIGNAL_WEIGHT = 0.3
 # step_in was chosen on the development split and the harm bank's held-out rows (0.5: dev
 # accuracy as at 0 or 1, harm recall 0.97 there; see the README's judgement section).
 STEP_IN_PRIOR = 0.5
+# How much the verdict table, read over the factor heads' facts, counts beside the verdict
+# head (a product of the two: log p = log p_head + TABLE_WEIGHT * log p_table). Chosen on the
+# development split and dialogues_dev from 0, 0.5, 1 and 2 (mean accuracy 0.795, 0.818,
+# 0.815, 0.815), then checked once on the blind sets (mean 0.826 -> 0.835).
+TABLE_WEIGHT = 0.5
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
-TEMPERATURE = 1.4
+TEMPERATURE = 1.9
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
@@ -129,11 +135,14 @@ class Assessor:
         signal_scores = {label: 0.0 for label in LABELS}
         for s in signals:
             signal_scores[s.direction] += s.weight * SIGNAL_WEIGHT.get(s.name, OTHER_SIGNAL_WEIGHT)
+        read = self.factors.factor_probabilities([scenario])[0] if self.factors else None
         if self.model:
             probs = self.model.probabilities([scenario])[0]
+            table = table_probabilities(read) if read else dict.fromkeys(LABELS, 1.0)
             logits = [
                 (
                     math.log(max(probs.get(label, 1e-6), 1e-6))
+                    + TABLE_WEIGHT * math.log(table[label])
                     + signal_scores[label]
                     + (STEP_IN_PRIOR if label == "step_in" else 0.0)
                 )
@@ -150,7 +159,6 @@ class Assessor:
         verdict = max(final, key=lambda k: final[k])
         confidence = final[verdict]
         notes: list[str] = []
-        read = self.factors.factor_probabilities([scenario])[0] if self.factors else None
         if read is not None:
             question = _question_from_factors(read, signals)
             if question and verdict == "step_back":
@@ -289,16 +297,22 @@ EXPERIENCE_QUESTION = (
     "How experienced is the person who owns this, and have they handled one like it before?"
 )
 STAKES_QUESTION = "What is at stake if this goes wrong, and could it be undone?"
+ATTEMPTS_QUESTION = (
+    "What have they already tried themselves before asking you, and where did it get stuck?"
+)
 
 
 def _question_from_factors(
     read: dict[str, dict[str, float]], signals: Sequence[Signal]
 ) -> str | None:
-    """Ask for the one missing fact that would flip the verdict by the table: the owner's
-    readiness when the stakes are not plainly recoverable, or the stakes when an owner is
-    not ready. Never while harm may be happening: then the coach acts first."""
+    """Ask for the one missing fact that would flip the verdict by the table: what was tried
+    before a request for help, the owner's readiness when the stakes are not plainly
+    recoverable, or the stakes when an owner is not ready. Never while harm may be
+    happening: then the coach acts first."""
     if {s.name for s in signals} & {"integrity", "urgency"} or read["harm_now"]["yes"] >= 0.5:
         return None
+    if read["help_after_trying"].get("unknown", 0.0) >= UNKNOWN:
+        return ATTEMPTS_QUESTION
     stakes = max(read["stakes"], key=lambda v: read["stakes"][v])
     readiness = read["readiness"]
     if readiness["unknown"] >= UNKNOWN and stakes != "recoverable":

@@ -213,7 +213,7 @@ class VerdictModel:
     def embed_query(self, text: str) -> list[float]:
         """The fine-tuned encoder's unit vector for one text (its space groups situations
         by what they call for, which the composer uses to match playbook moves)."""
-        return list(self.single.encode(text))
+        return list(self._one(text))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Unit vectors for many texts."""

@@ -58,7 +58,12 @@ def build_assessor(settings: Settings) -> Assessor:
         harm = HarmDetector.tuned(
             model, held_out(TRAINING_BANKS), model.folder / "harm_thresholds.json"
         )
-    factors = model if model.factor_heads is not None else None
+    factors = None
+    if model.factor_heads is not None:
+        from assistant.attempts import AttemptsReader, WithAttempts
+
+        reader = AttemptsReader.load_or_fit(model, TRAINING_BANKS, model.folder / "attempts.json")
+        factors = WithAttempts(model, reader)
     return Assessor(model, harm, factors=factors)
 
 

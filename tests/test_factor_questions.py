@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.assessment import EXPERIENCE_QUESTION, STAKES_QUESTION, Assessor
+from assistant.assessment import ATTEMPTS_QUESTION, EXPERIENCE_QUESTION, STAKES_QUESTION, Assessor
+from assistant.attempts import VALUES
 from assistant.verdict_model import FACTORS
 
 
@@ -24,9 +25,10 @@ class Reads:
         self.values = values
 
     def factor_probabilities(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
+        options_of = {**FACTORS, "help_after_trying": VALUES}  # the attempts reader's values
         read = {
             name: {v: float(v == self.values.get(name, options[0])) for v in options}
-            for name, options in FACTORS.items()
+            for name, options in options_of.items()
         }
         return [read for _ in texts]
 
@@ -46,6 +48,14 @@ def test_an_owner_of_unknown_experience_facing_visible_stakes_is_asked_about_and
 def test_an_owner_not_ready_for_stakes_nobody_stated_is_asked_what_is_at_stake():
     result = _assess("step_back", readiness="not_ready", stakes="unknown")
     assert result.clarifying_question == STAKES_QUESTION
+
+
+def test_a_request_for_help_with_unknown_attempts_is_asked_what_was_tried_first():
+    result = _assess("step_back", help_after_trying="unknown", stakes="recoverable")
+    assert result.clarifying_question == ATTEMPTS_QUESTION
+    assert result.verdict == "balanced"
+    harm = _assess("step_in", help_after_trying="unknown", harm_now="yes")
+    assert harm.clarifying_question is None
 
 
 def test_known_facts_or_plainly_recoverable_stakes_need_no_question():

@@ -85,25 +85,29 @@ def test_the_factor_heads_read_the_tables_facts_on_a_blind_set(assessor):
 
 
 def test_the_blind_dialogues_run_offline_and_never_ask_while_harm_happens(real_coach):
-    # Measured 0.68 per turn, questions right 0.38 of the time, corrections 0.56.
+    # Measured 0.69 per turn, questions right 0.45 of the time and asked in 0.39 of the turns
+    # that call for one, corrections 0.50.
     dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind.jsonl")
     result = evaluate_dialogues(dialogues, real_coach.conversation)
     assert result["turns"] >= 180
     assert result["questions_while_harm_happens"] == 0
     assert result["turn_accuracy"] >= 0.64
     assert result["corrections_honoured"] >= 0.5
-    assert result["question_precision"] >= 0.3
+    assert result["question_precision"] >= 0.35
+    assert result["question_recall"] >= 0.3
 
 
 def test_the_second_blind_dialogue_set_holds_its_floors(real_coach):
-    # Floors under today's figures (0.67 per turn, corrections 0.56, no question while harm
-    # happens); they record the state, not the targets.
+    # Floors under today's figures (0.69 per turn, corrections 0.56, questions 0.57 right and
+    # 0.42 of those needed, none while harm happens); they record the state, not the targets.
     dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind2.jsonl")
     result = evaluate_dialogues(dialogues, real_coach.conversation)
     assert result["turns"] >= 160
     assert result["turn_accuracy"] >= 0.63
     assert result["corrections_honoured"] >= 0.5
     assert result["questions_while_harm_happens"] == 0
+    assert result["question_precision"] >= 0.4
+    assert result["question_recall"] >= 0.3
 
 
 def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_often(real_coach):
