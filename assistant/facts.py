@@ -197,6 +197,12 @@ _HUMAN_VERB = re.compile(
     r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|has been|is leading|"
     r"is running|leads|runs|manages)\b"
 )
+# "Nadia from accounts asked ...", "Tom on the night shift wants ...": a person introduced by
+# their team or shift before what they did.
+_FROM_TEAM = re.compile(
+    r"\s+(?:from|in|on)\s+(?:the\s+)?[a-z]+(?:\s+(?:team|desk|shift|ward|office))?"
+    + _HUMAN_VERB.pattern
+)
 _AFTER_NAME = re.compile(
     rf"(\s*[,.;:!?)\]]|\s+\((?=[a-z0-9])|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
 )
@@ -402,6 +408,8 @@ def _name(text: str) -> str | None:
         after = text[match.end() : match.end() + 20]
         if re.search(r"\b(a|an|the|this|that|our|my|their|his|her|its)\s+$", before, re.I):
             continue  # names are not preceded by articles: "the European funder"
+        if _FROM_TEAM.match(text[match.end() : match.end() + 60]):
+            return word
         if re.match(r"\s+([A-Z]|\d)", after):
             continue  # part of a longer proper noun or a label: "Year 10", "Acme Foods"
         if not _AFTER_NAME.match(after):

@@ -22,6 +22,13 @@ def test_a_new_person_introduced_with_an_article_becomes_the_person():
     assert facts.owner_found
 
 
+def test_a_person_introduced_by_their_team_is_the_owner():
+    facts = read_facts("Nadia from accounts asked me to call the bank about the frozen account.")
+    assert facts.owner == "Nadia"
+    assert read_facts("Tom on the night shift wants me to cover Friday.").owner == "Tom"
+    assert not read_facts("Sales from Europe grew last quarter.").owner_found
+
+
 def test_a_name_followed_by_an_aside_in_brackets_is_the_owner():
     facts = read_facts("I run the ward. Aroha (four months in post) raised it with me today.")
     assert facts.owner == "Aroha"
