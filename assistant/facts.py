@@ -194,8 +194,10 @@ _VERBISH = (
 _HUMAN_VERB = re.compile(
     r"\s+(wants|wanted|asked|asks|says|said|told|tells|volunteered|offered|insists|insisted|"
     r"thinks|thought|keeps|kept|refuses|refused|emailed|messaged|called|texted|rang|decided|"
-    r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|has been|is leading|"
-    r"is running|leads|runs|manages)\b"
+    r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|is leading|"
+    r"is running|leads|runs|manages|"
+    r"(?:has|had) (?:been|run|led|done|managed|worked|handled|owned|taught|built|coached|"
+    r"supervised|trained|organised|organized|looked after))\b"
 )
 # "Nadia from accounts asked ...", "Tom on the night shift wants ...": a person introduced by
 # their team or shift before what they did.
@@ -210,8 +212,14 @@ _CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*)$")
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
+_NOT_PEOPLE_ENT = (
+    "(?:re)?present|prevent|content|intent|invent|absent|recent|urgent|different|current|"
+    "frequent|silent|consistent|confident|competent|independent|excellent|efficient|decent|"
+    "transparent|apparent|violent|convenient|dependent|persistent|fluent"
+)
 _ROLE_NOUN = (
-    r"(?:[a-z]{3,}(?:er|or|ist|ant|ee|ian)|[a-z]{3,}(?<!m)ent|lead|deputy|"
+    # "-ent" names people (student, resident, agent) but also verbs and adjectives.
+    rf"(?:[a-z]{{3,}}(?:er|or|ist|ant|ee|ian)|(?!{_NOT_PEOPLE_ENT}\b)[a-z]{{3,}}(?<!m)ent|lead|deputy|"
     r"head (?:of [a-z]{3,}|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
     r"supervisor|intern|trainee|apprentice|hire|"
     r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
@@ -223,13 +231,19 @@ _NOT_MODIFIER = (
     r"asked|asks|keeps?|says|said|just|also|never|always|told|seems|made|took|does|did|"
     r"isn't|hasn't|doesn't|in|on|at|for|from|by|the|a|an|my|our|his|her|their)"
 )
+_BARE_VERB = (
+    r"(?:present|run|lead|handle|take|do|make|give|chair|own|try|decide|pitch|deliver|speak|"
+    r"host|sign|write|fix|manage|negotiate|plan|choose|pick|sort|call)"
+)
 _ROLE_PHRASE = re.compile(
     r"\b(?P<det>my|our|a|an|the|one of my|one of our)\s+"
     rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\b)[a-z][a-z'’-]*\s+){{0,3}})"
     rf"(?P<noun>{_ROLE_NOUN})\b"
     # A role is followed by what a person does or a break, not by another noun: in
     # "an anticoagulant dose" or "the order form" the word only describes the noun after it.
-    rf"(?=\s*(?:[,.;:!?)\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|[a-z]+(?:ed|s)|[A-Z])\b)",
+    # ("let my analyst present the numbers": a bare verb after the role counts too).
+    rf"(?=\s*(?:[,.;:!?)\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|{_BARE_VERB}|"
+    rf"[a-z]+(?:ed|s)|[A-Z])\b)",
     re.I,
 )
 _BARE_ROLE = re.compile(

@@ -29,6 +29,17 @@ def test_a_person_introduced_by_their_team_is_the_owner():
     assert not read_facts("Sales from Europe grew last quarter.").owner_found
 
 
+def test_a_named_person_who_has_done_the_work_for_years_is_the_owner():
+    facts = read_facts("Kwame has run our night shift for five years and wants to trial a change.")
+    assert facts.owner == "Kwame"
+
+
+def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
+    facts = read_facts("Should I let my junior analyst present the numbers to the board?")
+    assert facts.owner == "your junior analyst"
+    assert read_facts("My student wants to lead the lab.").owner == "your student"
+
+
 def test_a_name_followed_by_an_aside_in_brackets_is_the_owner():
     facts = read_facts("I run the ward. Aroha (four months in post) raised it with me today.")
     assert facts.owner == "Aroha"
