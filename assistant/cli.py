@@ -116,7 +116,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import (
         chat_only_predictor,
         evaluate,
-        factor_figures,
+        evaluate_assessor,
         majority_predictor,
         signal_report,
         write_report,
@@ -133,17 +133,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             f"No labelled scenarios in {args.file}.", "Each line needs `scenario` and `label`."
         )
     assessor = build_assessor(settings)
-
-    read: dict[str, dict[str, str]] = {}
-
-    def coach_verdict(scenario: str) -> tuple[str, float]:
-        assessment = assessor.assess(scenario)
-        read[scenario] = assessment.factors
-        return assessment.verdict, assessment.confidence
-
-    result = evaluate(rows, coach_verdict)
-    if any("factors" in r for r in rows) and any(read.values()):
-        result["factors"] = factor_figures(rows, [read[str(r["scenario"])] for r in rows])
+    result = evaluate_assessor(rows, assessor)
     if has_move_labels(rows):
         from assistant.wiring import build_coach
 

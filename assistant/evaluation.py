@@ -19,6 +19,7 @@ __all__ = [
     "calibration",
     "chat_only_predictor",
     "evaluate",
+    "evaluate_assessor",
     "harm_figures",
     "majority_predictor",
     "score",
@@ -158,6 +159,22 @@ def evaluate(
         result["calibration"] = calibration(labels, predictions, confidences)
     if any("harm" in r for r in rows):
         result["harm"] = harm_figures(rows, predictions)
+    return result
+
+
+def evaluate_assessor(rows: Sequence[dict[str, Any]], assessor: Assessor) -> dict[str, Any]:
+    """`evaluate` with the assessor's verdicts, and how its factor heads read the facts on a
+    set that labels them."""
+    read: dict[str, dict[str, str]] = {}
+
+    def predict(scenario: str) -> tuple[str, float]:
+        assessment = assessor.assess(scenario)
+        read[scenario] = assessment.factors
+        return assessment.verdict, assessment.confidence
+
+    result = evaluate(rows, predict)
+    if any("factors" in r for r in rows) and any(read.values()):
+        result["factors"] = factor_figures(rows, [read[str(r["scenario"])] for r in rows])
     return result
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.assessment import load_bank
 from assistant.dialogue_eval import evaluate_dialogues, load_dialogues
-from assistant.evaluation import evaluate, factor_figures
+from assistant.evaluation import evaluate_assessor
 
 from .conftest import ROOT
 
@@ -29,17 +29,7 @@ def _scored(assessor, name: str) -> dict:
     """`assistant eval`'s figures for one set, computed once per test run."""
     if name not in _SCORED:
         rows = load_bank(ROOT / "eval" / f"scenarios_{name}.jsonl")
-        read: dict[str, dict[str, str]] = {}
-
-        def predict(scenario: str) -> tuple[str, float]:
-            assessment = assessor.assess(scenario)
-            read[scenario] = assessment.factors
-            return assessment.verdict, assessment.confidence
-
-        result = evaluate(rows, predict)
-        if any("factors" in r for r in rows):
-            result["factors"] = factor_figures(rows, [read[r["scenario"]] for r in rows])
-        _SCORED[name] = result
+        _SCORED[name] = evaluate_assessor(rows, assessor)
     return _SCORED[name]
 
 
