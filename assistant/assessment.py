@@ -52,9 +52,13 @@ STEP_IN_PRIOR = 0.5
 # development split and dialogues_dev from 0, 0.5, 1 and 2 (mean accuracy 0.795, 0.818,
 # 0.815, 0.815), then checked once on the blind sets (mean 0.826 -> 0.835).
 TABLE_WEIGHT = 0.5
+# How much the word reader (assistant/word_reader.py) counts beside the verdict head:
+# log p += WORD_WEIGHT * log p_words. Chosen on the development split and dialogues_dev from
+# 0.5, 1 and 2 (with its regularisation from 1, 10 and 100): mean accuracy 0.818 -> 0.833.
+WORD_WEIGHT = 2.0
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
-TEMPERATURE = 1.9
+TEMPERATURE = 2.2
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
@@ -119,8 +123,10 @@ class Assessor:
         harm: HarmDetector | None = None,
         temperature: float = TEMPERATURE,
         factors: FactorReader | None = None,
+        words: ProbabilityModel | None = None,
     ) -> None:
         self.model = model
+        self.words = words
         self.harm = harm
         self.temperature = temperature
         self.factors = factors
@@ -139,10 +145,12 @@ class Assessor:
         if self.model:
             probs = self.model.probabilities([scenario])[0]
             table = table_probabilities(read) if read else dict.fromkeys(LABELS, 1.0)
+            worded = self.words.probabilities([scenario])[0] if self.words else None
             logits = [
                 (
                     math.log(max(probs.get(label, 1e-6), 1e-6))
                     + TABLE_WEIGHT * math.log(table[label])
+                    + (WORD_WEIGHT * math.log(max(worded[label], 1e-6)) if worded else 0.0)
                     + signal_scores[label]
                     + (STEP_IN_PRIOR if label == "step_in" else 0.0)
                 )

@@ -64,7 +64,10 @@ def build_assessor(settings: Settings) -> Assessor:
 
         reader = AttemptsReader.load_or_fit(model, TRAINING_BANKS, model.folder / "attempts.json")
         factors = WithAttempts(model, reader)
-    return Assessor(model, harm, factors=factors)
+    from assistant.word_reader import WordReader
+
+    words = WordReader.load_or_fit(TRAINING_BANKS, model.folder / "words.pkl")
+    return Assessor(model, harm, factors=factors, words=words)
 
 
 def build_store(settings: Settings, rebuild: bool = False) -> ChunkStore:
