@@ -74,45 +74,31 @@ def test_the_factor_heads_read_the_tables_facts_on_a_blind_set(assessor):
     assert factors["readiness"]["accuracy"] >= 0.6
 
 
-def test_the_blind_dialogues_run_offline_and_never_ask_while_harm_happens(real_coach):
-    # Measured 0.69 per turn, questions right 0.45 of the time and asked in 0.39 of the turns
-    # that call for one, corrections 0.50.
-    dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind.jsonl")
+# Floors a little under each blind dialogue set's figures (they record the state, not the
+# targets): turns at least, then per-turn accuracy, corrections honoured, question precision
+# and recall. Measured (session 11): blind 0.69 per turn, corrections 4 of 8, questions 0.45
+# right and asked in 0.39 of the turns that call for one; blind2 0.71, 4 of 9, 0.57 / 0.42;
+# blind3 (written in session 11, frozen before its choices) 0.725, 5 of 8, 0.83 / 0.41.
+# blind2's corrections fell from 5 of 9 to 4 with the word reader, which raised blind3's from
+# 4 of 8 to 5: one dialogue either way, so its floor sits under both.
+DIALOGUE_FLOORS = {
+    "blind": (180, 0.64, 0.5, 0.35, 0.3),
+    "blind2": (160, 0.63, 0.4, 0.4, 0.3),
+    "blind3": (155, 0.66, 0.5, 0.6, 0.3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIALOGUE_FLOORS))
+def test_the_blind_dialogues_hold_their_floors_and_never_ask_while_harm_happens(real_coach, name):
+    turns, per_turn, corrections, precision, recall = DIALOGUE_FLOORS[name]
+    dialogues = load_dialogues(ROOT / "eval" / f"dialogues_{name}.jsonl")
     result = evaluate_dialogues(dialogues, real_coach.conversation)
-    assert result["turns"] >= 180
+    assert result["turns"] >= turns
     assert result["questions_while_harm_happens"] == 0
-    assert result["turn_accuracy"] >= 0.64
-    assert result["corrections_honoured"] >= 0.5
-    assert result["question_precision"] >= 0.35
-    assert result["question_recall"] >= 0.3
-
-
-def test_the_second_blind_dialogue_set_holds_its_floors(real_coach):
-    # Floors under today's figures (0.71 per turn, corrections 0.44, questions 0.57 right and
-    # 0.42 of those needed, none while harm happens); they record the state, not the targets.
-    # Corrections fell from 5 of 9 to 4 with the word reader, which raised the third set's
-    # from 4 of 8 to 5: one dialogue either way, so the floor sits under both.
-    dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind2.jsonl")
-    result = evaluate_dialogues(dialogues, real_coach.conversation)
-    assert result["turns"] >= 160
-    assert result["turn_accuracy"] >= 0.63
-    assert result["corrections_honoured"] >= 0.4
-    assert result["questions_while_harm_happens"] == 0
-    assert result["question_precision"] >= 0.4
-    assert result["question_recall"] >= 0.3
-
-
-def test_the_third_blind_dialogue_set_holds_its_floors(real_coach):
-    # Written in session 11 and frozen before its choices: measured 0.725 per turn, questions
-    # 0.83 right and 0.41 of those needed, corrections 5 of 8, none while harm happens.
-    dialogues = load_dialogues(ROOT / "eval" / "dialogues_blind3.jsonl")
-    result = evaluate_dialogues(dialogues, real_coach.conversation)
-    assert result["turns"] >= 155
-    assert result["turn_accuracy"] >= 0.66
-    assert result["corrections_honoured"] >= 0.5
-    assert result["questions_while_harm_happens"] == 0
-    assert result["question_precision"] >= 0.6
-    assert result["question_recall"] >= 0.3
+    assert result["turn_accuracy"] >= per_turn
+    assert result["corrections_honoured"] >= corrections
+    assert result["question_precision"] >= precision
+    assert result["question_recall"] >= recall
 
 
 def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_often(real_coach):
