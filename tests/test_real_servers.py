@@ -160,7 +160,11 @@ def test_chat_streams_and_advise_answers_through_the_llama_cpp_openai_server(sta
     )
     assert len(replies) > 3, "tokens stream from the server"
     assert replies[-1].done and "What to do now" in replies[-1].text
-    assert replies[-1].gate is not None and replies[-1].gate.text, "the server's words were judged"
+    gate = replies[-1].gate
+    assert gate is not None, "the server's words were judged"
+    # SmolLM2 sometimes copies its system prompt, canary included (one of five runs here):
+    # the leak check then withholds the words before the gate reads them, also a judgement.
+    assert gate.text or gate.reasons == ["revealed internal text"], gate
     advice = json.loads(
         _cli(
             stack,
