@@ -26,16 +26,10 @@ RECIPE = f"words-v1 tfidf word1-2 char_wb3-5 sublinear min_df=2 C={REGULARISATIO
 
 
 def _training_rows(banks: Sequence[Path]) -> list[dict[str, Any]]:
-    from assistant.verdict_model import LABELS
+    """The verdict model's own training rows (the harm net's held-out rows stay unseen)."""
+    from assistant.verdict_model import _rows
 
-    rows = []
-    for bank in banks:
-        for line in bank.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line) if line.strip() else {}
-            # The rows held out for the harm net's thresholds stay unseen here too.
-            if row.get("label") in LABELS and row.get("split") != "dev":
-                rows.append(row)
-    return rows
+    return [r for r in _rows(banks) if r.get("split") != "dev"]
 
 
 class WordReader:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
@@ -70,13 +69,3 @@ def test_a_confident_word_reading_outweighs_an_unsure_verdict_head():
     combined = Assessor(unsure, words=words).assess(scenario)
     assert combined.verdict == "step_in"
     assert combined.probabilities["step_in"] > 0.5
-
-
-def test_the_bank_rows_the_reader_learns_from_are_the_verdict_models_own():
-    from assistant.verdict_model import _rows
-
-    expected = [r for r in _rows(TRAINING_BANKS) if r.get("split") != "dev"]
-    assert [r["scenario"] for r in _training_rows(TRAINING_BANKS)] == [
-        r["scenario"] for r in expected
-    ]
-    assert Path(TRAINING_BANKS[0]).is_file()
