@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -277,14 +279,21 @@ def cmd_prep(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import TRAINING_BANKS
+    from assistant.verdict_model import VerdictModel, model_key
+
+    prepared = _prepared_marker(settings)
+    folder = settings.cache_dir / f"verdict-{model_key(TRAINING_BANKS)}"
+    if prepared.is_file() and (folder / "head.pt").exists():
+        # Every model below is cached and keyed by what made it; loading them all again only
+        # to find that out takes ~16 s on each `make run`.
+        print(f"models are up to date (checked {prepared.read_text().strip()})")
+        return 0
     from assistant.backends import default_gguf_path, make_embeddings
     from assistant.backends.llama_cpp import prepare_fast_gguf
-    from assistant.verdict_model import VerdictModel, model_key
     from assistant.wiring import build_assessor, build_composer
 
     fast = prepare_fast_gguf(settings.cache_dir, default_gguf_path())
     print(f"chat model ready: {fast}")
-    folder = settings.cache_dir / f"verdict-{model_key(TRAINING_BANKS)}"
     if (folder / "head.pt").exists():
         print(f"verdict model is up to date: {folder}")
     else:
@@ -300,7 +309,26 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     composer = build_composer(settings, make_embeddings(settings), build_assessor(settings))
     composer.warm_up()
     print(f"playbook ready: {len(composer.moves)} moves")
+    prepared.parent.mkdir(parents=True, exist_ok=True)
+    prepared.write_text(time.strftime("%Y-%m-%d %H:%M:%S"), encoding="utf-8")
     return 0
+
+
+def _prepared_marker(settings: Settings) -> Path:
+    """A file in the cache folder that says `assistant train` finished for this code, these
+    banks and these settings: any change to the package's files (code, scenario banks, move
+    choices), to an installed package (the models ship in packages) or to a setting makes a
+    new name, so the full check runs again."""
+    from importlib.metadata import distributions
+
+    digest = hashlib.sha256(settings.model_dump_json().encode())
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    digest.update("\n".join(installed).encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".jsonl", ".json", ".md", ".txt"}:
+            digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    return settings.cache_dir / "prepared" / digest.hexdigest()[:16]
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:

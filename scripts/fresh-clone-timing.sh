@@ -5,7 +5,7 @@
 #   scripts/fresh-clone-timing.sh cold   # pip cache, wheelhouse and model caches start empty
 #   scripts/fresh-clone-timing.sh warm   # a second clone on the same machine, caches reused
 #
-# CACHE_ROOT=DIR keeps the caches of a run in DIR (pip cache in DIR/pip, the app's cache
+# CACHE_ROOT=DIR keeps the caches of a run in DIR (pip and uv caches in DIR/pip and DIR/uv, the app's cache
 # folder, with the llama-cpp-python wheelhouse, in DIR/coach): `cold` empties it first, `warm`
 # reuses it, so `cold` then `warm` with one CACHE_ROOT measures both. Without CACHE_ROOT, `cold`
 # uses a new temporary folder and `warm` the user's own caches. REPO (default: this clone's
@@ -28,9 +28,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fresh-clone.XXXXXX")
 if [ -n "${CACHE_ROOT:-}" ]; then
 	[ "$mode" = cold ] && rm -rf "$CACHE_ROOT"
 	mkdir -p "$CACHE_ROOT"
-	export PIP_CACHE_DIR=$CACHE_ROOT/pip ASSISTANT_CACHE_DIR=$CACHE_ROOT/coach
+	export PIP_CACHE_DIR=$CACHE_ROOT/pip UV_CACHE_DIR=$CACHE_ROOT/uv ASSISTANT_CACHE_DIR=$CACHE_ROOT/coach
 elif [ "$mode" = cold ]; then
-	export PIP_CACHE_DIR=$work/cache/pip ASSISTANT_CACHE_DIR=$work/cache/coach
+	export PIP_CACHE_DIR=$work/cache/pip UV_CACHE_DIR=$work/cache/uv ASSISTANT_CACHE_DIR=$work/cache/coach
 fi
 unset WHEELHOUSE CACHE_DIR VIRTUAL_ENV PYTHONPATH
 export ASSISTANT_PORT=$port
@@ -74,10 +74,11 @@ awk '
 	/==> compiling llama-cpp-python/ { step("llama-cpp-python compiled") }
 	/==> reusing the llama-cpp-python wheel/ { step("llama-cpp-python wheel reused") }
 	/==> installing the project and its dependencies/ { step("other dependencies") }
-	/==> preparing the verdict model/ { step("chat model converted to Q8_0") }
+	/==> preparing the verdict model/ { step("chat model converted to Q8_0 (or all models found up to date)") }
 	/chat model ready:/ { step("verdict model trained (or found)") }
 	/embedding the coaching playbook/ { step("playbook embedded") }
-	/==> set-up complete/ { step("serve: start, load models") }
+	/==> set-up complete/ { step("make run: models checked"); ready = 1 }
+	ready && /models are up to date|playbook ready:/ { step("serve: start, load models") }
 	/The store is empty: ingesting/ { step("first ingest of knowledge/") }
 	/Ingested [0-9]+ chunks/ { step("page up (app built, server listening)") }
 	/==> page answered/ { step(""); printf "| **total, clone to page answering** | **%.0f** |\n", $1 - start }

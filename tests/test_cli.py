@@ -141,3 +141,33 @@ def test_eval_gate_reports_precision_and_recall_on_the_shipped_labelled_set(cli)
     assert done.returncode == 0, done.stderr
     held_out = json.loads(done.stdout)["held_out"]
     assert held_out["precision"] >= 0.95 and held_out["n"] >= 100
+
+
+def test_train_says_the_models_are_up_to_date_without_loading_them_when_nothing_changed(
+    tmp_path, capsys
+):
+    from assistant.assessment import TRAINING_BANKS
+    from assistant.cli import _prepared_marker, cmd_train
+    from assistant.config import load_settings
+    from assistant.verdict_model import model_key
+
+    settings = load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path)})
+    # A stand-in for a trained model: the fast path must not open it.
+    folder = tmp_path / f"verdict-{model_key(TRAINING_BANKS)}"
+    folder.mkdir()
+    (folder / "head.pt").write_bytes(b"not a model")
+    marker = _prepared_marker(settings)
+    marker.parent.mkdir(parents=True)
+    marker.write_text("2026-01-01 00:00:00")
+    assert cmd_train(None, settings) == 0
+    assert "models are up to date" in capsys.readouterr().out
+
+
+def test_a_changed_setting_means_train_checks_every_model_again(tmp_path):
+    from assistant.cli import _prepared_marker
+    from assistant.config import load_settings
+
+    one = load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path)})
+    other = load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path), "ASSISTANT_TOP_K": "7"})
+    assert _prepared_marker(one) == _prepared_marker(one)
+    assert _prepared_marker(one) != _prepared_marker(other)
