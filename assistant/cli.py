@@ -321,13 +321,17 @@ def _prepared_marker(settings: Settings) -> Path:
     new name, so the full check runs again."""
     from importlib.metadata import distributions
 
-    digest = hashlib.sha256(settings.model_dump_json().encode())
+    # Folders count by what they hold, not where they are: each clone has its own path.
+    fields = json.loads(settings.model_dump_json())
+    for where in ("data_dir", "knowledge_dir", "playbook_dir"):
+        fields.pop(where)
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
     installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
     digest.update("\n".join(installed).encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".jsonl", ".json", ".md", ".txt"}:
-            digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    for folder in (Path(__file__).parent, settings.playbook_dir):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".jsonl", ".json", ".md", ".txt"}:
+                digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return settings.cache_dir / "prepared" / digest.hexdigest()[:16]
 
 

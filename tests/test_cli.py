@@ -171,3 +171,27 @@ def test_a_changed_setting_means_train_checks_every_model_again(tmp_path):
     other = load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path), "ASSISTANT_TOP_K": "7"})
     assert _prepared_marker(one) == _prepared_marker(one)
     assert _prepared_marker(one) != _prepared_marker(other)
+
+
+def test_another_clone_with_the_same_files_finds_the_models_prepared(tmp_path):
+    """Each clone has its own folders; what they hold decides, not where they are."""
+    import shutil
+
+    from assistant.cli import _prepared_marker
+    from assistant.config import load_settings
+
+    copy = tmp_path / "clone" / "playbook"
+    shutil.copytree(ROOT / "knowledge" / "playbook", copy)
+    here = load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path)})
+    there = load_settings(
+        {
+            "ASSISTANT_CACHE_DIR": str(tmp_path),
+            "ASSISTANT_PLAYBOOK_DIR": str(copy),
+            "ASSISTANT_DATA_DIR": str(tmp_path / "clone" / "data"),
+        }
+    )
+    assert _prepared_marker(here) == _prepared_marker(there)
+    (copy / "new-move.md").write_text("# A new move\n\nAsk what they would do first.")
+    assert _prepared_marker(
+        load_settings({"ASSISTANT_CACHE_DIR": str(tmp_path), "ASSISTANT_PLAYBOOK_DIR": str(copy)})
+    ) != _prepared_marker(here)
