@@ -54,12 +54,14 @@ $(STAMP): pyproject.toml constraints.txt
 	else echo "==> reusing the llama-cpp-python wheel in $(WHEELHOUSE)"; fi
 	@echo "==> installing the project and its dependencies at the versions in constraints.txt"
 	@$(BIN)/pip install --quiet --progress-bar off -c constraints.txt uv
-	@# uv installs the same pins in seconds where pip takes over a minute, even from its cache
-	@# (measured: 7 s against 77 s). It reads no pip configuration: where PyPI is reachable only
-	@# through a mirror set up for pip, it fails and pip does the work.
-	@$(PROGRESS) "installing the dependencies" "about 10 s with uv, 1-2 minutes with pip" \
-		$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt \
-		--find-links $(WHEELHOUSE) -e '.[dev]' \
+	@# uv installs the same pins in a third of pip's time, even from pip's cache (measured: 26 s
+	@# against 77 s). Bytecode is compiled at install, as pip does: where PYTHONDONTWRITEBYTECODE
+	@# is set, nothing else ever writes it and every process would compile its imports again
+	@# (15 s against 9 s for the app's). uv reads no pip configuration: where PyPI is reachable
+	@# only through a mirror set up for pip, it fails and pip does the work.
+	@$(PROGRESS) "installing the dependencies" "about 30 s with uv, 1-2 minutes with pip" \
+		$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode \
+		-c constraints.txt --find-links $(WHEELHOUSE) -e '.[dev]' \
 	|| { echo "==> uv could not install them (above); installing with pip instead"; \
 		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
 		--find-links $(WHEELHOUSE) -e '.[dev]'; }
