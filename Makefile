@@ -60,8 +60,8 @@ $(STAMP): pyproject.toml constraints.txt
 	@# (15 s against 9 s for the app's). uv reads no pip configuration: where PyPI is reachable
 	@# only through a mirror set up for pip, it fails and pip does the work.
 	@$(PROGRESS) "installing the dependencies" "about 30 s with uv, 1-2 minutes with pip" \
-		$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode \
-		-c constraints.txt --find-links $(WHEELHOUSE) -e '.[dev]' \
+		$(BIN)/uv pip install -c constraints.txt --python $(BIN)/python --quiet \
+		--compile-bytecode --find-links $(WHEELHOUSE) -e '.[dev]' \
 	|| { echo "==> uv could not install them (above); installing with pip instead"; \
 		$(BIN)/pip install --quiet --progress-bar off -c constraints.txt \
 		--find-links $(WHEELHOUSE) -e '.[dev]'; }
