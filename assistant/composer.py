@@ -128,8 +128,8 @@ class ChoiceWeights:
 
 _HEADLINE = {
     "step_in": "Step in on {task} now.",
-    "step_back": "Step back and let {owner} lead {task}.",
-    "balanced": "Let {owner} lead {task}, but stay close.",
+    "step_back": "Step back and let {owner} {action}.",
+    "balanced": "Let {owner} {action}, but stay close.",
 }
 _LEAN = {
     "step_in": "step in",
@@ -620,9 +620,11 @@ class Composer:
                 # What decided comes first, said as what kind of harm it is, in the
                 # scenario's own words.
                 meaning = KIND_MEANING.get(harmed[0], HARM_NOTE) if harmed else HARM_NOTE
+                also = [KIND_MEANING[k] for k in harmed[1:2] if k in KIND_MEANING]
+                said = f"{meaning} now" + "".join(f", and {m[:1].lower()}{m[1:]}" for m in also)
                 lines.append(
-                    f"{meaning} now: “{_evidence(harm.evidence)}” (the harm check reads "
-                    f"{harm.probability:.0%}), and that outranks autonomy."
+                    f"{said}: “{_evidence(harm.evidence)}” (the harm check reads "
+                    f"{harm.probability:.0%}); that outranks autonomy."
                 )
             else:
                 notes.append(note)
@@ -667,7 +669,9 @@ class Composer:
             return "Here is what the playbook suggests."
         verdict = assessment.verdict
         task = facts.task if facts.task_found else "this"
-        head = _HEADLINE[verdict].format(owner=facts.owner, task=task)
+        head = _HEADLINE[verdict].format(
+            owner=facts.owner, task=task, action=facts.slots()["action"]
+        )
         if verdict == "step_in" and not facts.task_found:
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]

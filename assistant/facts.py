@@ -407,21 +407,39 @@ class ScenarioFacts:
     task: str
     owner_found: bool
     task_found: bool
+    action: str = ""  # what the owner is to do, in the scenario's verb: "present the roadmap"
 
     def slots(self) -> dict[str, str]:
-        """Values for the playbook's {owner} and {task} slots."""
-        return {"owner": self.owner, "task": self.task}
+        """Values for the playbook's {owner}, {task} and {action} slots."""
+        return {
+            "owner": self.owner,
+            "task": self.task,
+            "action": self.action or f"lead {self.task}",
+        }
 
 
 def _name(text: str) -> str | None:
     for match in _CAPITALISED.finditer(text):
         word = match.group(1)
-        if word.lower() in _NOT_NAMES or re.search(r"(ing|tion|ment|ness)$", word):
+        if (
+            word.lower() in _NOT_NAMES
+            or word.lower().removesuffix("s") in _NOT_NAMES
+            or re.search(r"(ing|tion|ment|ness)$", word)
+        ):
             continue
         before = text[: match.start()]
         after = text[match.end() : match.end() + 20]
-        if re.search(r"\b(a|an|the|this|that|our|my|their|his|her|its)\s+$", before, re.I):
+        if re.search(
+            r"\b(a|an|the|this|that|our|my|their|his|her|its|some|any|many|most|every|each)\s+$",
+            before,
+            re.I,
+        ):
             continue  # names are not preceded by articles: "the European funder"
+        place = r"\b(in|at|near|across|around|outside|throughout)\s+"
+        if re.search(rf"{place}[A-Z][\w-]*(,|\s+and|\s+or)\s+$", before) or (
+            re.search(rf"{place}(?:[A-Z][\w-]*\s+)?$", before) and not _APPOSITIVE.match(after)
+        ):
+            continue  # a place: "a restaurant in Lyon", "in Abu Dhabi", "in Nigeria and Ghana"
         if _FROM_TEAM.match(text[match.end() : match.end() + 60]):
             return word
         if re.match(r"\s+([A-Z]|\d)", after):
@@ -507,6 +525,31 @@ def _task(text: str, owner: str) -> str | None:
     return _clean_np(after_verb[0]) if after_verb else None
 
 
+# The verb the scenario puts before the task, when it is in the form a headline can reuse
+# ("will present the roadmap", "wants to negotiate the renewal"): "let her lead the roadmap"
+# misnames what she is about to do.
+_ACTION_VERB = (
+    r"present|run|lead|handle|negotiate|manage|deliver|chair|pitch|host|write|plan|"
+    r"organi[sz]e|facilitate|own|coordinate|review|prepare|design|build|launch|ship|fix|"
+    r"sign|teach|train|interview|migrate|redesign|rework|rewrite|investigate|resolve|"
+    r"schedule|roll out|set up|take over|take on|sort out|deal with|work on|finish|submit|"
+    r"announce|make|decide on|close|approve|give|deliver|rebuild|restructure|test|draft"
+)
+_ACTION_BEFORE_TASK = re.compile(
+    r"\b(?:will|'ll|’ll|to|should|could|can|must|let\s+(?:\w+\s+){1,3}?)\s*"
+    rf"(?P<verb>{_ACTION_VERB})\s+(?P<np>{_NP}){_NP_END}",
+    re.I,
+)
+
+
+def _action(text: str, task: str) -> str | None:
+    """'present the roadmap' when the scenario says the owner will present the task."""
+    for match in _ACTION_BEFORE_TASK.finditer(text):
+        if _clean_np(match.group("np")) == task:
+            return f"{match.group('verb').lower()} {task}"
+    return None
+
+
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\s*\n+\s*(?:[-*•]\s*)?")
 
 
@@ -527,4 +570,5 @@ def read_facts(scenario: str) -> ScenarioFacts:
         task=task or "this",
         owner_found=owner is not None,
         task_found=task is not None,
+        action=(_action(scenario, task) or "") if task else "",
     )

@@ -84,7 +84,10 @@ def test_an_answer_decided_by_the_harm_check_says_what_harm_in_the_scenario_s_wo
     for scenario, final in decided:
         line = final.plan.why[0]  # what decided comes first
         assert "the harm check reads" in line, final.plan.why
-        assert line.split(" now: ")[0] in KIND_MEANING.values(), line
+        said = line.split(": “")[0]  # "<kind> now", with ", and <second kind>" when two
+        first, _, second = said.partition(" now")
+        assert first in KIND_MEANING.values(), line
+        assert second in ("", *(f", and {m[:1].lower()}{m[1:]}" for m in KIND_MEANING.values()))
         quoted = line.split("“")[1].split("”")[0]
         assert len(set(content_words(quoted)) & set(content_words(scenario))) >= 3, line
 

@@ -72,6 +72,24 @@ def test_missing_facts_fall_back_to_neutral_words_not_guesses():
     assert not facts.owner_found and not facts.task_found
 
 
+def test_a_place_after_in_or_at_is_not_taken_for_the_owner():
+    facts = read_facts("Our depot in Leeds is short-staffed and Marta wants to redo the rota.")
+    assert facts.owner == "Marta"
+    assert not read_facts("I manage a site in Abu Dhabi where it is 45 degrees.").owner_found
+    assert not read_facts("We launch in Kenya and Uganda, our first markets abroad.").owner_found
+    assert read_facts("A caller keeps shouting at Tomasz, one of our agents.").owner == "Tomasz"
+    assert not read_facts("Two writers argue over who has done more Saturdays.").owner_found
+
+
+def test_the_owner_s_action_keeps_the_scenario_s_own_verb():
+    facts = read_facts("My best engineer will present our roadmap to the VP next week.")
+    assert facts.slots()["action"] == "present your roadmap"
+    facts = read_facts("My deputy wants to negotiate the renewal with our biggest supplier.")
+    assert facts.slots()["action"] == "negotiate the renewal"
+    # Without a verb the headline can reuse, the owner leads the task.
+    assert read_facts("The migration is behind schedule.").slots()["action"] == "lead the migration"
+
+
 def test_first_person_words_are_turned_to_the_reader():
     assert to_second_person("I am worried my deputy and our team") == (
         "You are worried your deputy and your team"
