@@ -499,32 +499,6 @@ def _clean_np(np: str) -> str:
     return np[0].lower() + np[1:] if np[:1].isupper() and not np.startswith("I ") else np
 
 
-def _task(text: str, owner: str) -> str | None:
-    owner_words = set(owner.lower().split())
-
-    def usable(np: str) -> bool:
-        words = np.lower().split()
-        head = words[-1]
-        return (
-            head.rstrip("s") not in owner_words
-            and head not in ("it", "them", "one", "own")
-            and not any(  # a person is not the work
-                re.fullmatch(_ROLE_NOUN, w) and w not in _GENERIC_ROLE_WORDS for w in words[1:]
-            )
-            and not _TIME_HEAD.match(head)
-            and not set(words[1:]) <= owner_words
-        )
-
-    after_verb = [m.group("np") for m in _TASK_AFTER_VERB.finditer(text) if usable(m.group("np"))]
-    anywhere = [m.group("np") for m in _ANY_NP.finditer(text) if usable(m.group("np"))]
-    for np in [*after_verb, *anywhere]:
-        if _WORK_NOUN.search(np.split()[-1]):
-            return _clean_np(np)
-    # Any other noun phrase is a guess ("put a hand on his shoulder" is not the work), and a
-    # wrong task reads worse than a plain "this".
-    return _clean_np(after_verb[0]) if after_verb else None
-
-
 # The verb the scenario puts before the task, when it is in the form a headline can reuse
 # ("will present the roadmap", "wants to negotiate the renewal"): "let her lead the roadmap"
 # misnames what she is about to do.
@@ -533,21 +507,71 @@ _ACTION_VERB = (
     r"organi[sz]e|facilitate|own|coordinate|review|prepare|design|build|launch|ship|fix|"
     r"sign|teach|train|interview|migrate|redesign|rework|rewrite|investigate|resolve|"
     r"schedule|roll out|set up|take over|take on|sort out|deal with|work on|finish|submit|"
-    r"announce|make|decide on|close|approve|give|deliver|rebuild|restructure|test|draft"
+    r"announce|decide on|close|approve|give|rebuild|restructure|test|draft"
 )
 _ACTION_BEFORE_TASK = re.compile(
     r"\b(?:will|'ll|’ll|to|should|could|can|must|let\s+(?:\w+\s+){1,3}?)\s*"
     rf"(?P<verb>{_ACTION_VERB})\s+(?P<np>{_NP}){_NP_END}",
     re.I,
 )
+# What someone wants or plans to do names the work more surely than any noun elsewhere:
+# "Tom wants to rebuild the forecast model" (whatever the verb).
+_INTENT = re.compile(
+    r"\b(?:wants?|wanted|plans?|planned|(?:is|are|was|were) (?:going|about|planning|hoping)|"
+    r"offered|volunteered|hopes?|intends?|would like|'d like|’d like|proposes?|proposed|"
+    r"asked (?:me|us|if (?:she|he|they) could)|agreed)\s+to\s+"
+    r"(?!(?:be|have|get|go|know|see|talk|speak|keep|let|make|do|say|ask|tell|hear|stay)\b)"
+    rf"(?P<verb>[a-z]+)\s+(?P<np>{_NP}){_NP_END}",
+    re.I,
+)
 
 
-def _action(text: str, task: str) -> str | None:
-    """'present the roadmap' when the scenario says the owner will present the task."""
-    for match in _ACTION_BEFORE_TASK.finditer(text):
-        if _clean_np(match.group("np")) == task:
-            return f"{match.group('verb').lower()} {task}"
-    return None
+def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
+    """The work ("the vendor negotiation") and what the owner is to do with it ("negotiate
+    the vendor contract"), each None when the scenario does not say it plainly."""
+    owner_words = set(owner.lower().split())
+
+    def usable(np: str) -> bool:
+        words = np.lower().split()
+        head = words[-1]
+        return (
+            head.rstrip("s") not in owner_words
+            and head not in ("it", "them", "one", "own", "same")
+            and not any(  # a person is not the work
+                re.fullmatch(_ROLE_NOUN, w) and w not in _GENERIC_ROLE_WORDS for w in words[1:]
+            )
+            and not _TIME_HEAD.match(head)
+            and not set(words[1:]) <= owner_words
+        )
+
+    def cut(match: re.Match[str]) -> bool:
+        """'the Christmas' of 'the Christmas and New Year shifts'."""
+        return re.match(r"\s+(and|or)\b", text[match.end("np") :]) is not None
+
+    for match in _INTENT.finditer(text):
+        np = match.group("np")
+        if usable(np) and not cut(match) and not re.search(r"\d", np):
+            task = _clean_np(match.group("np"))
+            return task, f"{match.group('verb').lower()} {task}"
+    actions = {
+        _clean_np(m.group("np")): f"{m.group('verb').lower()} {_clean_np(m.group('np'))}"
+        for m in reversed(list(_ACTION_BEFORE_TASK.finditer(text)))
+        if not cut(m)
+    }
+    after_verb = [m.group("np") for m in _TASK_AFTER_VERB.finditer(text) if usable(m.group("np"))]
+    anywhere = [m.group("np") for m in _ANY_NP.finditer(text) if usable(m.group("np"))]
+    for np in [*after_verb, *anywhere]:
+        if _WORK_NOUN.search(np.split()[-1]):
+            task = _clean_np(np)
+            return task, actions.get(task)
+    # Any other noun phrase is a guess ("make a fuss", "keep a close eye" are not the work),
+    # and a wrong task reads worse than a plain "this": it is named only where the scenario
+    # says what the owner will do with it ("sign the ten-year lease").
+    for np in after_verb:
+        task = _clean_np(np)
+        if task in actions:
+            return task, actions[task]
+    return None, None
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\s*\n+\s*(?:[-*•]\s*)?")
@@ -564,11 +588,11 @@ def read_facts(scenario: str) -> ScenarioFacts:
     name = _name(scenario)
     role = _role(scenario)
     owner = name or role
-    task = _task(scenario, owner or "")
+    task, action = _task_and_action(scenario, owner or "")
     return ScenarioFacts(
         owner=owner or "the person who owns it",
         task=task or "this",
         owner_found=owner is not None,
         task_found=task is not None,
-        action=(_action(scenario, task) or "") if task else "",
+        action=action or "",
     )

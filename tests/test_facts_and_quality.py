@@ -90,6 +90,20 @@ def test_the_owner_s_action_keeps_the_scenario_s_own_verb():
     assert read_facts("The migration is behind schedule.").slots()["action"] == "lead the migration"
 
 
+def test_what_the_owner_wants_to_do_names_the_work_whatever_the_verb():
+    facts = read_facts("Tom has done a course and wants to rebuild the forecast model in Python.")
+    assert (facts.task, facts.action) == ("the forecast model", "rebuild the forecast model")
+    # A phrase cut at "and" is not the work: "sort out the Christmas"
+    assert read_facts("The nurses want to sort out the Christmas and Easter shifts.").task != (
+        "the Christmas"
+    )
+
+
+def test_a_noun_in_an_idiom_is_not_taken_for_the_work():
+    facts = read_facts("She told me about it but asked me not to make a fuss.")
+    assert not facts.task_found and facts.task == "this"
+
+
 def test_first_person_words_are_turned_to_the_reader():
     assert to_second_person("I am worried my deputy and our team") == (
         "You are worried your deputy and your team"
