@@ -177,7 +177,11 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"to pair)|(messaged|emailed|called|texted) me asking|asked me what I can do|"
         r"(after|despite) (trying|several attempts|two attempts|weeks of)|"
         r"spent (two|three|four|several|\d+) (days|hours|weeks)|"
-        r"tried everything|has tried|have tried|exhausted|stuck for (days|weeks)|"
+        # "exhausted" as in every option, not as in tired ("too exhausted to check doses")
+        r"tried everything|has tried|have tried|stuck for (days|weeks)|"
+        r"(has|have|had|'ve|’ve) (genuinely |now |already |really )?exhausted|"
+        r"exhausted (his|her|their|its|our|every|all|the)\b|"
+        r"(attempts|options|workarounds|steps|channels|ideas) (are|were|now) exhausted|"
         r"can't (crack|solve|fix) it)\b",
     ),
     (

@@ -85,6 +85,16 @@ def test_a_negated_trigger_does_not_fire():
     assert _names("Nothing is on fire and it is not urgent at all.") == {"urgency": "step_back"}
 
 
+def test_tiredness_is_not_read_as_a_request_for_help_after_trying():
+    def attempts(text):
+        return [s for s in detect_signals(text) if s.name == "help_request"]
+
+    assert not attempts("Our pharmacist is too exhausted to keep checking doses properly.")
+    assert not attempts("An exhausted crew is still working at height.")
+    assert attempts("She has exhausted her options and asked me to call the regulator.")
+    assert attempts("He exhausted every idea he had before asking.")
+
+
 def test_a_safety_issue_overrides_a_capable_owner():
     verdict = Assessor(None).assess(
         "My most experienced site lead, 20 years in the job, told the crew to skip the "
