@@ -527,8 +527,8 @@ _INTENT = re.compile(
 
 
 def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
-    """The work ("the vendor negotiation") and what the owner is to do with it ("negotiate
-    the vendor contract"), each None when the scenario does not say it plainly."""
+    """The work ("the vendor negotiation") and what the owner is to do with it ("handle the
+    vendor negotiation"), each None when the scenario does not say it plainly."""
     owner_words = set(owner.lower().split())
 
     def usable(np: str) -> bool:
@@ -551,7 +551,7 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
     for match in _INTENT.finditer(text):
         np = match.group("np")
         if usable(np) and not cut(match) and not re.search(r"\d", np):
-            task = _clean_np(match.group("np"))
+            task = _clean_np(np)
             return task, f"{match.group('verb').lower()} {task}"
     actions = {
         _clean_np(m.group("np")): f"{m.group('verb').lower()} {_clean_np(m.group('np'))}"
