@@ -196,7 +196,8 @@ _HUMAN_VERB = re.compile(
     r"thinks|thought|keeps|kept|refuses|refused|emailed|messaged|called|texted|rang|decided|"
     r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|is leading|"
     r"is running|leads|runs|manages|"
-    r"(?:has|had) (?:been|run|led|done|managed|worked|handled|owned|taught|built|coached|"
+    r"(?:has|had) (?:been|asked|told|said|emailed|messaged|called|offered|volunteered|agreed|"
+    r"decided|run|led|done|managed|worked|handled|owned|taught|built|coached|"
     r"supervised|trained|organised|organized|looked after))\b"
 )
 # "Nadia from accounts asked ...", "Tom on the night shift wants ...": a person introduced by
@@ -510,7 +511,8 @@ _ACTION_VERB = (
     r"announce|decide on|close|approve|give|rebuild|restructure|test|draft"
 )
 _ACTION_BEFORE_TASK = re.compile(
-    r"\b(?:will|'ll|’ll|to|should|could|can|must|let\s+(?:\w+\s+){1,3}?)\s*"
+    # ("asked me to take over the call" is what the leader would do, not the owner)
+    r"\b(?:will|'ll|’ll|(?<!\bme )(?<!\bus )to|should|could|can|must|let\s+(?:\w+\s+){1,3}?)\s*"
     rf"(?P<verb>{_ACTION_VERB})\s+(?P<np>{_NP}){_NP_END}",
     re.I,
 )
@@ -519,7 +521,7 @@ _ACTION_BEFORE_TASK = re.compile(
 _INTENT = re.compile(
     r"\b(?:wants?|wanted|plans?|planned|(?:is|are|was|were) (?:going|about|planning|hoping)|"
     r"offered|volunteered|hopes?|intends?|would like|'d like|’d like|proposes?|proposed|"
-    r"asked (?:me|us|if (?:she|he|they) could)|agreed)\s+to\s+"
+    r"(?P<leader>asked (?:me|us))|asked if (?:she|he|they) could|agreed)\s+to\s+"
     r"(?!(?:be|have|get|go|know|see|talk|speak|keep|let|make|do|say|ask|tell|hear|stay)\b)"
     rf"(?P<verb>[a-z]+)\s+(?P<np>{_NP}){_NP_END}",
     re.I,
@@ -552,6 +554,8 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
         np = match.group("np")
         if usable(np) and not cut(match) and not re.search(r"\d", np):
             task = _clean_np(np)
+            if match.group("leader"):  # the leader was asked to do it: the owner's part is the work
+                return task, None
             return task, f"{match.group('verb').lower()} {task}"
     actions = {
         _clean_np(m.group("np")): f"{m.group('verb').lower()} {_clean_np(m.group('np'))}"

@@ -99,6 +99,14 @@ def test_what_the_owner_wants_to_do_names_the_work_whatever_the_verb():
     )
 
 
+def test_what_the_leader_is_asked_to_do_is_not_the_owner_s_action():
+    facts = read_facts("Elena has asked me to take over the negotiation with our supplier.")
+    assert (facts.owner, facts.task) == ("Elena", "the negotiation")
+    assert facts.slots()["action"] == "lead the negotiation"  # not "let Elena take over"
+    facts = read_facts("Marisol wants me to take over a call with one of her agents.")
+    assert facts.slots()["action"] != "take over the call"
+
+
 def test_a_noun_in_an_idiom_is_not_taken_for_the_work():
     facts = read_facts("She told me about it but asked me not to make a fuss.")
     assert not facts.task_found and facts.task == "this"
