@@ -628,7 +628,10 @@ class Composer:
                 )
             else:
                 notes.append(note)
+        harm_line = " ".join(lines)  # only the harm check's line is written so far
         for evidence, meanings in list(by_evidence.items())[:3]:
+            if harm_line and evidence in harm_line:
+                continue  # those words are quoted already, with the kind of harm they show
             said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
             shown = "." if evidence in " ".join(lines) else f": “{evidence}”."
             lines.append(f"{said}{shown}")

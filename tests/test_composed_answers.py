@@ -98,3 +98,13 @@ def test_no_words_of_the_scenario_are_quoted_twice_in_one_why(answers):
     for final in answers:
         quotes = [q for w in final.plan.why for q in re.findall(r"“([^”]+)”", w)]
         assert len(quotes) == len(set(quotes)), final.plan.why
+
+
+def test_words_the_harm_line_quotes_are_not_given_again_as_a_bare_reason(answers):
+    from assistant.composer import SIGNAL_MEANING
+
+    bare = {f"{meaning}." for meaning in SIGNAL_MEANING.values()}
+    decided = [a for a in answers if a.plan.why and "the harm check reads" in a.plan.why[0]]
+    assert decided
+    for final in decided:
+        assert not bare & set(final.plan.why[1:]), final.plan.why
