@@ -43,7 +43,7 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"being (sent|emailed|charged|leaked|exposed|deleted)|still (going out|going on|happening|"
         r"running|live|leaking)|(is|are) (sending|leaking|exposing|deleting|overcharging)|"
         r"emergency|crisis|in the next (hour|"
-        r"\d+ minutes)|within the hour|tonight|losing (money|data|customers)|escalating fast|"
+        r"\d+ minutes)|within the hour|losing (money|data|customers)|escalating fast|"
         r"spiral(l)?ing|meltdown|panic(king)? (on|in) the (floor|ward|call))\b",
     ),
     (

@@ -95,6 +95,14 @@ def test_tiredness_is_not_read_as_a_request_for_help_after_trying():
     assert attempts("He exhausted every idea he had before asking.")
 
 
+def test_a_deadline_tonight_is_not_harm_happening_now():
+    def harm_now(text):
+        return [s for s in detect_signals(text) if (s.name, s.direction) == ("urgency", "step_in")]
+
+    assert not harm_now("She wants to ship the hotfix tonight without a second review.")
+    assert harm_now("Customers are being charged twice right now.")
+
+
 def test_a_safety_issue_overrides_a_capable_owner():
     verdict = Assessor(None).assess(
         "My most experienced site lead, 20 years in the job, told the crew to skip the "
