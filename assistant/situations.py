@@ -15,13 +15,14 @@ __all__ = ["KIND_MEANING", "SituationCue", "detect_kinds"]
 _CUES: dict[str, str] = {
     "wellbeing": (
         r"exhaust\w*|worn out|burn(ed|t)[- ]out|asleep|nodd(ed|ing) off|dozing|no sleep|"
-        r"hasn't slept|not sleeping|sick|vomit\w*|threw up|faint\w*|collaps\w*|dizzy|dazed|"
+        # "off sick", "sick leave": someone absent, not someone at risk here
+        r"hasn't slept|not sleeping|(?<!off )(?<!on )sick(?! (leave|note|day|pay))|vomit\w*|threw up|faint\w*|collaps\w*|dizzy|dazed|"
         r"concuss\w*|bleeding|blood|burn(ed|t|s)?\b|broke (his|her|their) \w+|in pain|"
         r"chest pain|can't breathe|crying|in tears|panic\w*|breakdown|distress\w*|"
         r"self-harm|hurt (himself|herself|themselves)|kill (himself|herself|themselves)|"
         r"suicid\w*|no point|giving (his|her|their) things away|drinking|overdose|pills|"
         r"grief|griev\w*|bereave\w*|not coping|can't cope|pregnan\w*|heat ?stroke|"
-        r"twelve-hour|12-hour|double shifts?|\d+ days (in a row|straight)|unwell|ill\b|"
+        r"twelve-hour|12-hour|double shifts?|\d+ days (in a row|straight)|unwell|(?<!off )ill\b|"
         r"temperature|fever|allerg\w*|seizure|diabet\w*"
     ),
     "safety": (

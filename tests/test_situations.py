@@ -28,3 +28,10 @@ def test_a_routine_scenario_raises_no_harm_kind():
         for c in detect_kinds("My senior analyst wants to redesign the weekly report layout.")
     }
     assert not kinds & {"wellbeing", "safety", "data_incident", "ethics", "dignity"}
+
+
+def test_someone_off_sick_is_an_absence_not_a_risk_to_their_health():
+    assert not detect_kinds("The reviewer is off sick, so she wants to merge without review.")
+    assert not detect_kinds("Two of the nurses are on sick leave this week.")
+    kinds = [c.kind for c in detect_kinds("He was sick twice on shift and looks grey.")]
+    assert "wellbeing" in kinds
