@@ -16,7 +16,8 @@ _CUES: dict[str, str] = {
     "wellbeing": (
         r"exhaust\w*|worn out|burn(ed|t)[- ]out|asleep|nodd(ed|ing) off|dozing|no sleep|"
         # "off sick", "sick leave": someone absent, not someone at risk here
-        r"hasn't slept|not sleeping|(?<!off )(?<!on )sick(?! (leave|note|day|pay))|vomit\w*|threw up|faint\w*|collaps\w*|dizzy|dazed|"
+        r"hasn't slept|not sleeping|(?<!off )(?<!on )sick(?! (leave|note|day|pay))|vomit\w*|"
+        r"threw up|faint\w*|collaps\w*|dizzy|dazed|"
         r"concuss\w*|bleeding|blood|burn(ed|t|s)?\b|broke (his|her|their) \w+|in pain|"
         r"chest pain|can't breathe|crying|in tears|panic\w*|breakdown|distress\w*|"
         r"self-harm|hurt (himself|herself|themselves)|kill (himself|herself|themselves)|"
