@@ -168,7 +168,7 @@ class Assessor:
         confidence = final[verdict]
         notes: list[str] = []
         if read is not None:
-            question = _question_from_factors(read, signals)
+            question = _question_from_factors(read, signals, verdict)
             if question and verdict == "step_back":
                 # While a fact that could call for stepping in is unknown, the lean is to
                 # stay close, not to let go.
@@ -310,23 +310,58 @@ ATTEMPTS_QUESTION = (
 )
 
 
+AUTHORITY_QUESTION = (
+    "Is this theirs to decide, or does it need someone else's sign-off: a policy, a contract, "
+    "another team or a higher approval?"
+)
+
+
+# What each question's answer would decide, said beside the question: the lean is provisional,
+# and the leader should know which answer moves it where.
+HINGES = {
+    ATTEMPTS_QUESTION: (
+        "It hinges on what they have tried: after real attempts that got stuck, step in and "
+        "help; before any, coach them to try first."
+    ),
+    AUTHORITY_QUESTION: (
+        "It hinges on whose decision this is: if it needs a sign-off beyond the team, step in "
+        "and take it to whoever owns it; if it is theirs to make, let them lead."
+    ),
+    EXPERIENCE_QUESTION: (
+        "It hinges on the owner's experience: someone new to something that matters this much "
+        "needs you close or in; someone who has done it before can lead."
+    ),
+    STAKES_QUESTION: (
+        "It hinges on the stakes: if a mistake would be hard to undo, step in; if it can be "
+        "put right, let them learn from it with you close."
+    ),
+    HARM_QUESTION: (
+        "It hinges on whether anyone is at risk: if someone's health, safety, data or dignity "
+        "is, step in now; if not, let them lead."
+    ),
+}
+
 def _question_from_factors(
-    read: dict[str, dict[str, float]], signals: Sequence[Signal]
+    read: dict[str, dict[str, float]], signals: Sequence[Signal], verdict: str = "balanced"
 ) -> str | None:
-    """Ask for the one missing fact that would flip the verdict by the table: what was tried
-    before a request for help, the owner's readiness when the stakes are not plainly
-    recoverable, or the stakes when an owner is not ready. Never while harm may be
-    happening: then the coach acts first."""
+    """Ask for the one missing fact that would flip the verdict by the design's table: what
+    was tried before a request for help; whether the decision is the team's to make (beyond
+    it, the leader steps in); the owner's readiness when the stakes are not plainly
+    recoverable (low competence on an important task calls for stepping in); the stakes when
+    an owner is not ready. Of the missing ones, the fact read as unknown most surely is asked.
+    Never while harm may be happening: then the coach acts first."""
     if {s.name for s in signals} & {"integrity", "urgency"} or read["harm_now"]["yes"] >= 0.5:
         return None
     if read["help_after_trying"].get("unknown", 0.0) >= UNKNOWN:
         return ATTEMPTS_QUESTION
-    stakes = max(read["stakes"], key=lambda v: read["stakes"][v])
-    readiness = read["readiness"]
-    if readiness["unknown"] >= UNKNOWN and stakes != "recoverable":
-        return EXPERIENCE_QUESTION
-    if max(readiness, key=lambda v: readiness[v]) == "not_ready" and (
-        read["stakes"]["unknown"] >= UNKNOWN
-    ):
-        return STAKES_QUESTION
-    return None
+    likeliest = {name: max(values, key=lambda v: values[v]) for name, values in read.items()}
+    missing = []
+    if read["authority"]["unknown"] >= UNKNOWN and verdict != "step_in":
+        # A decision beyond the team calls for stepping in; it flips nothing when the rest
+        # already does.
+        missing.append((read["authority"]["unknown"], AUTHORITY_QUESTION))
+    if read["readiness"]["unknown"] >= UNKNOWN and likeliest["stakes"] != "recoverable":
+        missing.append((read["readiness"]["unknown"], EXPERIENCE_QUESTION))
+    if likeliest["readiness"] == "not_ready" and read["stakes"]["unknown"] >= UNKNOWN:
+        missing.append((read["stakes"]["unknown"], STAKES_QUESTION))
+    return max(missing)[1] if missing else None

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.assessment import HARM_NOTE, Assessment
+from assistant.assessment import HARM_NOTE, HINGES, Assessment
 from assistant.facts import ScenarioFacts, read_facts, to_second_person
 from assistant.harm import HarmReading
 from assistant.harm_kinds import HarmKinds, load_harm_kinds
@@ -638,11 +638,12 @@ class Composer:
         lines += notes
         fitting = _fitting_cues(assessment.verdict, cues)
         quoted = " ".join(lines)
+        hinge = HINGES.get(assessment.clarifying_question or "")
         if not drivers and fitting and _evidence(fitting[0].evidence) not in quoted:
             # (A cue already quoted, as the harm line's evidence, is not said twice.)
             cue = fitting[0]
             lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
-        elif not drivers and not assessment.notes:
+        elif not drivers and not assessment.notes and not hinge:
             weighs = (
                 f"What weighs most is “{_evidence(assessment.weightiest)}”, though no single "
                 "phrase decides it"
@@ -653,6 +654,8 @@ class Composer:
                 f"{weighs}; the verdict comes from how the situation as a whole compares with "
                 f"the ones the coach has learnt from (confidence {assessment.confidence:.0%})."
             )
+        if hinge:
+            lines.append(hinge)  # the lean is provisional: say which answer moves it where
         # What argues the other way comes last: a reader first needs what decided it.
         quoted = " ".join(lines)
         for s in others[:1]:

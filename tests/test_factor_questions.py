@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.assessment import ATTEMPTS_QUESTION, EXPERIENCE_QUESTION, STAKES_QUESTION, Assessor
+from assistant.assessment import (
+    ATTEMPTS_QUESTION,
+    AUTHORITY_QUESTION,
+    EXPERIENCE_QUESTION,
+    STAKES_QUESTION,
+    Assessor,
+)
 from assistant.attempts import VALUES
 from assistant.verdict_model import FACTORS
 
@@ -56,6 +62,32 @@ def test_a_request_for_help_with_unknown_attempts_is_asked_what_was_tried_first(
     assert result.verdict == "balanced"
     harm = _assess("step_in", help_after_trying="unknown", harm_now="yes")
     assert harm.clarifying_question is None
+
+
+def test_a_decision_that_may_not_be_the_teams_to_make_is_asked_about_before_letting_go():
+    result = _assess("step_back", authority="unknown", stakes="recoverable")
+    assert result.clarifying_question == AUTHORITY_QUESTION
+    assert result.verdict == "balanced"
+
+
+def test_whose_decision_it_is_goes_unasked_when_the_rest_already_calls_for_stepping_in():
+    result = _assess(
+        "step_in", authority="unknown", readiness="not_ready", stakes="high_irreversible"
+    )
+    assert result.clarifying_question is None
+    assert result.verdict == "step_in"
+
+
+def test_of_two_missing_facts_the_one_read_as_unknown_most_surely_is_asked():
+    class Unsure(Reads):
+        def factor_probabilities(self, texts):
+            read = super().factor_probabilities(texts)[0]
+            read["authority"] = {"within": 0.4, "beyond": 0.0, "unknown": 0.6}
+            read["readiness"] = {"ready": 0.1, "not_ready": 0.0, "unknown": 0.9}
+            return [read for _ in texts]
+
+    result = Assessor(Leaning("step_back"), factors=Unsure(stakes="visible_new")).assess("x")
+    assert result.clarifying_question == EXPERIENCE_QUESTION
 
 
 def test_known_facts_or_plainly_recoverable_stakes_need_no_question():

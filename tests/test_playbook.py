@@ -159,3 +159,14 @@ def test_another_playbook_is_ranked_by_the_hand_set_weights(fake_settings, tmp_p
     packaged.warm_up()
     other.warm_up()
     assert packaged.ranker is not None and other.ranker is None
+
+
+def test_an_answer_that_asks_first_says_which_answer_would_move_its_lean_where(moves):
+    from assistant.assessment import AUTHORITY_QUESTION, HINGES, Assessment
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    asking = Assessment("balanced", 0.5, [], {}, clarifying_question=AUTHORITY_QUESTION)
+    plan = composer.compose("Our warehouse team wants to switch to four ten-hour days.", asking)
+    assert plan.question == AUTHORITY_QUESTION
+    assert plan.why == [HINGES[AUTHORITY_QUESTION]]
+    assert "step in" in plan.why[0] and "let them lead" in plan.why[0]
