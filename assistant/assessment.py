@@ -341,6 +341,7 @@ HINGES = {
     ),
 }
 
+
 def _question_from_factors(
     read: dict[str, dict[str, float]], signals: Sequence[Signal], verdict: str = "balanced"
 ) -> str | None:

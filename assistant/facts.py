@@ -195,9 +195,10 @@ _HUMAN_VERB = re.compile(
     r"\s+(wants|wanted|asked|asks|says|said|told|tells|volunteered|offered|insists|insisted|"
     r"thinks|thought|keeps|kept|refuses|refused|emailed|messaged|called|texted|rang|decided|"
     r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|is leading|"
-    r"is running|leads|runs|manages|"
+    r"is running|leads|runs|manages|tried|"
     r"(?:has|had) (?:been|asked|told|said|emailed|messaged|called|offered|volunteered|agreed|"
-    r"decided|run|led|done|managed|worked|handled|owned|taught|built|coached|"
+    r"decided|run|led|done|managed|worked|handled|owned|taught|built|coached|tried|spent|"
+    r"spoken|talked|written|checked|tested|escalated|contacted|"
     r"supervised|trained|organised|organized|looked after))\b"
 )
 # "Nadia from accounts asked ...", "Tom on the night shift wants ...": a person introduced by
@@ -210,6 +211,9 @@ _AFTER_NAME = re.compile(
     rf"(\s*[,.;:!?)\]]|\s+\((?=[a-z0-9])|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
 )
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+_TITLE = re.compile(
+    r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sister|Father|Coach)\.?\s+(?:[A-Z][a-z]+\s+)?$"
+)
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*)$")
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
@@ -314,6 +318,31 @@ _GENERIC_ROLE_WORDS = {
     "power",
     "river",
     "cheaper",
+    "shorter",
+    "longer",
+    "easier",
+    "earlier",
+    "greater",
+    "stronger",
+    "weaker",
+    "quicker",
+    "simpler",
+    "clearer",
+    "wider",
+    "closer",
+    "safer",
+    "fewer",
+    "lighter",
+    "heavier",
+    "busier",
+    "tighter",
+    "deeper",
+    "fuller",
+    "warmer",
+    "colder",
+    "cooler",
+    "younger",
+    "cleaner",
     "bigger",
     "smaller",
     "harder",
@@ -430,6 +459,10 @@ def _name(text: str) -> str | None:
             continue
         before = text[: match.start()]
         after = text[match.end() : match.end() + 20]
+        title = _TITLE.search(before)
+        # "Dr. Okonkwo's group", "Dr. Elena Petrova": the title is kept, and a title's full stop
+        # does not end a sentence.
+        named = f"{title.group(0).strip()} {word}" if title else word
         if re.search(
             r"\b(a|an|the|this|that|our|my|their|his|her|its|some|any|many|most|every|each)\s+$",
             before,
@@ -442,21 +475,25 @@ def _name(text: str) -> str | None:
         ):
             continue  # a place: "a restaurant in Lyon", "in Abu Dhabi", "in Nigeria and Ghana"
         if _FROM_TEAM.match(text[match.end() : match.end() + 60]):
-            return word
+            return named
         if re.match(r"\s+([A-Z]|\d)", after):
             continue  # part of a longer proper noun or a label: "Year 10", "Acme Foods"
         if not _AFTER_NAME.match(after):
             continue  # used as an adjective: "the European network"
         recurs = len(re.findall(rf"\b{re.escape(word)}\b", text)) > 1
-        if _SENTENCE_START.search(before) and not (
-            (recurs and re.match(rf"\s*{_VERBISH}\b", after))
-            or _APPOSITIVE.match(after)
-            or _HUMAN_VERB.match(after)
+        if (
+            not title
+            and _SENTENCE_START.search(before)
+            and not (
+                (recurs and re.match(rf"\s*{_VERBISH}\b", after))
+                or _APPOSITIVE.match(after)
+                or _HUMAN_VERB.match(after)
+            )
         ):
             continue
         if re.match(r"[A-Z]{2,}", text[match.start() : match.end() + 1]):
             continue
-        return word
+        return named
     return None
 
 
@@ -493,7 +530,16 @@ def _role(text: str) -> str | None:
 
 
 def _clean_np(np: str) -> str:
-    np = to_second_person(" ".join(np.split()))
+    np = " ".join(np.split())
+    # Two objects, as after "give" or "send": "a patient his evening meds", "her the report".
+    # The work is the second one.
+    np = re.sub(
+        r"^(?:(?:the|a|an)\s+[\w'’-]+|her|him|them|us|me)\s+(?=(?:his|her|their|its|the|a|an)\s)",
+        "",
+        np,
+        flags=re.I,
+    )
+    np = to_second_person(np)
     np = re.sub(r"^(a|an)\s+", "the ", np, flags=re.I)
     # Whose it is reads oddly once the owner is named: "his own claim" -> "the claim".
     np = re.sub(r"^(his|her|their|its)\s+(own\s+)?", "the ", np, flags=re.I)
@@ -525,6 +571,12 @@ _INTENT = re.compile(
     r"(?!(?:be|have|get|go|know|see|talk|speak|keep|let|make|do|say|ask|tell|hear|stay)\b)"
     rf"(?P<verb>[a-z]+)\s+(?P<np>{_NP}){_NP_END}",
     re.I,
+)
+
+
+# "Craig usually runs a tight shift" says what he is like, not what the work is now.
+_HABITUAL = re.compile(
+    r"\b(usually|always|normally|generally|typically|often)\s+(?:[a-z]+\s+)?$", re.I
 )
 
 
@@ -562,8 +614,16 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
         for m in reversed(list(_ACTION_BEFORE_TASK.finditer(text)))
         if not cut(m)
     }
-    after_verb = [m.group("np") for m in _TASK_AFTER_VERB.finditer(text) if usable(m.group("np"))]
-    anywhere = [m.group("np") for m in _ANY_NP.finditer(text) if usable(m.group("np"))]
+    after_verb = [
+        m.group("np")
+        for m in _TASK_AFTER_VERB.finditer(text)
+        if usable(m.group("np")) and not _HABITUAL.search(text[: m.start()])
+    ]
+    anywhere = [
+        m.group("np")
+        for m in _ANY_NP.finditer(text)
+        if usable(m.group("np")) and not _HABITUAL.search(text[: m.start()])
+    ]
     for np in [*after_verb, *anywhere]:
         if _WORK_NOUN.search(np.split()[-1]):
             task = _clean_np(np)

@@ -227,11 +227,28 @@ _COMPILED = [
 SIGNAL_NAMES = tuple(dict.fromkeys(name for name, *_ in _RULES))
 
 
+# A clause that opens with its verb lost its subject to an appositive: "Gareth, who runs the
+# crew, says ..." is quoted from "Gareth", not from "says".
+_OPENS_WITH_VERB = re.compile(
+    r"\s*(is|are|was|were|has|have|had|says|said|tells|told|keeps|kept|wants|wanted|will|would|"
+    r"can|could|should|does|did|seems|looks|thinks|asks|asked|insists|claims|refuses|isn't|"
+    r"hasn't|doesn't|can't|didn't|wasn't|won't|[a-z]+ed)\b"
+)
+_QUOTE_WITH_SUBJECT = 160  # characters: longer, and the clause alone is quoted
+
+
 def _evidence(text: str, match: re.Match[str]) -> str:
     """The clause around a match, verbatim from the scenario."""
     start = max(text.rfind(sep, 0, match.start()) for sep in (".", "!", "?", ";", ",", "\n"))
     end_candidates = [text.find(sep, match.end()) for sep in (".", "!", "?", ";", ",", "\n")]
     end = min([e for e in end_candidates if e != -1], default=len(text))
+    colon = text.find(": ", match.end(), end)
+    if colon != -1 and len(text[colon:end].split()) <= 5:
+        end = colon  # "three ways to fix it: new scripts" is cut where the list begins
+    if start >= 0 and text[start] == "," and _OPENS_WITH_VERB.match(text, start + 1):
+        sentence = max(text.rfind(sep, 0, start) for sep in (".", "!", "?", ";", "\n"))
+        if end - sentence <= _QUOTE_WITH_SUBJECT:
+            start = sentence
     clause = text[start + 1 : end].strip()
     if len(clause) > 160:
         left = max(0, match.start() - 60)

@@ -112,6 +112,32 @@ def test_a_noun_in_an_idiom_is_not_taken_for_the_work():
     assert not facts.task_found and facts.task == "this"
 
 
+def test_after_a_verb_with_two_objects_the_work_is_the_second():
+    facts = read_facts("Priya is about to give a patient his evening meds on the ward.")
+    assert (facts.task, facts.action) == ("the evening meds", "give the evening meds")
+
+
+def test_a_comparative_is_not_a_role_and_a_person_who_has_tried_is_the_owner():
+    facts = read_facts(
+        "Fatima has tried three ways to get wrap-up times down: new scripts, coaching and a "
+        "shorter notes form. Nothing has moved."
+    )
+    assert facts.owner == "Fatima"
+
+
+def test_a_title_is_kept_with_the_name_and_its_full_stop_ends_no_sentence():
+    facts = read_facts("Dr. Okonkwo's group wants to switch to a cheaper supplier.")
+    assert facts.owner == "Dr. Okonkwo"
+    assert read_facts("Mr Lewis has his first parents' evening on Thursday.").owner == "Mr Lewis"
+
+
+def test_what_someone_usually_does_is_not_the_work_at_hand():
+    facts = read_facts(
+        "I heard our night manager, Craig, mocking a guest. Craig usually runs a tight shift."
+    )
+    assert facts.owner == "Craig" and not facts.task_found
+
+
 def test_first_person_words_are_turned_to_the_reader():
     assert to_second_person("I am worried my deputy and our team") == (
         "You are worried your deputy and your team"

@@ -95,6 +95,16 @@ def test_tiredness_is_not_read_as_a_request_for_help_after_trying():
     assert attempts("He exhausted every idea he had before asking.")
 
 
+def test_quoted_evidence_keeps_its_subject_and_stops_where_a_list_begins():
+    def evidence(text, name):
+        return next(s.evidence for s in detect_signals(text) if s.name == name)
+
+    text = "Gareth, who runs the crew, says that's normal in the first week."
+    assert evidence(text, "competence").startswith("Gareth, who runs the crew, says")
+    text = "Fatima has tried three ways to fix it: new scripts, coaching and a new form."
+    assert evidence(text, "help_request") == "Fatima has tried three ways to fix it"
+
+
 def test_a_deadline_tonight_is_not_harm_happening_now():
     def harm_now(text):
         return [s for s in detect_signals(text) if (s.name, s.direction) == ("urgency", "step_in")]
