@@ -62,6 +62,12 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"(can't|cannot|won't be able to) (exit|get out of|back out of|reverse|undo|"
         r"roll (it )?back)|"
         r"locked in for|no rollback|binding for|"
+        # irreversibility in everyday words
+        r"for good|no going back|no redoing|no second (chance|go|attempt)|only one (chance|shot|go)|"
+        r"(can't|cannot|couldn't|won't) be (re-?run|redone|recalled|unsent|taken back|reversed|"
+        r"put right)|(can't|cannot|won't be able to) (take it back|unsend|recall it|redo it|"
+        r"start again)|once (it's|it is|they're|they are|the \w+ (is|are)) (poured|sent|signed|"
+        r"published|posted|filed|out|live|in|gone|cut|demolished|deleted|announced)|"
         r"sign(ing|s)? (the|a) contract|bet the company|"
         r"(largest|biggest) (client|customer|account|deal)|million|regulator|"
         r"board (meeting|presentation)|lawsuit|press|media)\b",

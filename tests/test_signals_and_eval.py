@@ -52,6 +52,18 @@ def _names(scenario: str) -> dict[str, str]:
             "cosmetic",
         ),
         (
+            "If the filing is late, the client loses the appeal for good.",
+            "stakes",
+            "step_in",
+            "for good",
+        ),
+        (
+            "Once the concrete is poured there's no going back.",
+            "stakes",
+            "step_in",
+            "poured",
+        ),
+        (
             "He asked me for help after trying three different fixes.",
             "help_request",
             "step_in",
