@@ -63,7 +63,8 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"roll (it )?back)|"
         r"locked in for|no rollback|binding for|"
         # irreversibility in everyday words
-        r"for good|no going back|no redoing|no second (chance|go|attempt)|only one (chance|shot|go)|"
+        r"for good|no going back|no redoing|no second (chance|go|attempt)|"
+        r"only one (chance|shot|go)|"
         r"(can't|cannot|couldn't|won't) be (re-?run|redone|recalled|unsent|taken back|reversed|"
         r"put right)|(can't|cannot|won't be able to) (take it back|unsend|recall it|redo it|"
         r"start again)|once (it's|it is|they're|they are|the \w+ (is|are)) (poured|sent|signed|"
