@@ -233,7 +233,24 @@ class _Slots(dict[str, str]):
         return "{" + key + "}"
 
 
+# The verb after {task} agrees with it: "the tech rehearsals go badly", not "goes".
+_PLURAL_VERB = {"goes": "go", "is": "are", "has": "have", "was": "were", "does": "do"}
+_PLURAL_VERB.update({v: v[:-1] for v in ("looks", "needs", "stays", "runs", "lands", "works")})
+_SINGULAR_IN_S = re.compile(r"(ss|us|is|ics|news|series|means)$")
+
+
+def _plural(noun_phrase: str) -> bool:
+    head = noun_phrase.split()[-1].lower() if noun_phrase.split() else ""
+    return head.endswith("s") and not _SINGULAR_IN_S.search(head) and "'" not in head
+
+
 def _fill(template: str, facts: ScenarioFacts) -> str:
+    if facts.task_found and _plural(facts.task):
+        template = re.sub(
+            r"\{task\} (\w+)\b",
+            lambda m: "{task} " + _PLURAL_VERB.get(m.group(1), m.group(1)),
+            template,
+        )
     text = template.format_map(_Slots(facts.slots()))
     text = re.sub(r"\bthe the\b|\byour your\b", lambda m: m.group(0).split()[0], text)
     # A slot that opens a sentence ("{owner} owns this") needs its capital back.

@@ -170,3 +170,15 @@ def test_an_answer_that_asks_first_says_which_answer_would_move_its_lean_where(m
     assert plan.question == AUTHORITY_QUESTION
     assert plan.why == [HINGES[AUTHORITY_QUESTION]]
     assert "step in" in plan.why[0] and "let them lead" in plan.why[0]
+
+
+def test_a_verb_after_the_work_agrees_with_a_plural_work():
+    from assistant.composer import _fill
+    from assistant.facts import read_facts
+
+    plural = read_facts("Siobhan wants to run the tech rehearsals for the new show.")
+    assert _fill("If {task} goes badly, say so.", plural) == (
+        "If the tech rehearsals go badly, say so."
+    )
+    single = read_facts("Siobhan wants to run the analysis for the new show.")
+    assert _fill("If {task} goes badly, say so.", single) == "If the analysis goes badly, say so."
