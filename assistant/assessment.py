@@ -227,12 +227,23 @@ class Assessor:
         rest of the scenario, not alone, since a sentence means what its context makes it."""
         parts = sentences(scenario)
         # A question asks for the verdict rather than giving a reason for it.
-        stated = [i for i, p in enumerate(parts) if not p.rstrip("\"'”)").endswith("?")]
+        stated = [
+            i
+            for i, p in enumerate(parts)
+            if not p.rstrip("\"'”)").endswith("?") and not _ASKS_THE_COACH.search(p)
+        ]
         if len(parts) < 2 or not stated or self.model is None:
             return None
         without = [" ".join(p for j, p in enumerate(parts) if j != i) for i in stated]
         scores = [p[verdict] for p in self.model.probabilities(without)]
         return parts[stated[min(range(len(stated)), key=lambda k: scores[k])]]
+
+
+# A question typed without its question mark ("shoud i make her run it past me"): it asks
+# for the verdict too.
+_ASKS_THE_COACH = re.compile(
+    r"\b(should|shoud|shld|do|can|could|would|must|shall) (i|we)\b(?!.*[.!]\s)", re.I
+)
 
 
 # Rows of the verdict table (DESIGN.md) stated outright by two explicit signals.

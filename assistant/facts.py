@@ -211,10 +211,13 @@ _AFTER_NAME = re.compile(
     rf"(\s*[,.;:!?)\]]|\s+\((?=[a-z0-9])|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
 )
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+_SALUTATION = re.compile(
+    r"(?:^|\n)\s*(?:dear|hi|hello|hey|morning|good morning)\s+(?:[A-Z][a-z]*\.?\s+)?$", re.I
+)
 _TITLE = re.compile(
     r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sister|Father|Coach)\.?\s+(?:[A-Z][a-z]+\s+)?$"
 )
-_SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*)$")
+_SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*|\n\s*(?:[-*•]\s*)?)$")
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
 _NOT_PEOPLE_ENT = (
@@ -318,6 +321,13 @@ _GENERIC_ROLE_WORDS = {
     "power",
     "river",
     "cheaper",
+    "three",
+    "agree",
+    "free",
+    "degree",
+    "coffee",
+    "committee",
+    "guarantee",
     "shorter",
     "longer",
     "easier",
@@ -407,7 +417,7 @@ _STOP_AFTER = (
     r"(?:on|in|to|for|with|at|by|from|and|but|or|because|so|that|which|who|while|alone|"
     r"herself|himself|themselves|myself|tomorrow|today|tonight|next|this|is|was|are|were|has|"
     r"had|will|would|should|can|could|before|after|without|until|when|if|as|than|since|"
-    r"again|anyway|instead|now|yet|on|of|about|under|over|into|solo|himself|herself)"
+    r"again|anyway|instead|now|yet|on|of|about|under|over|into|solo|himself|herself|rather)"
 )
 _NP = (
     rf"{_DETERMINER}\s+(?:(?!{_STOP_AFTER}\b)[£$€]?[\w'’-]+\s+){{0,3}}"
@@ -444,7 +454,9 @@ class ScenarioFacts:
         return {
             "owner": self.owner,
             "task": self.task,
-            "action": self.action or f"lead {self.task}",
+            # ("let your team lead lead this" would stutter)
+            "action": self.action
+            or f"{'run' if self.owner.endswith('lead') else 'lead'} {self.task}",
         }
 
 
@@ -459,7 +471,14 @@ def _name(text: str) -> str | None:
             continue
         before = text[: match.start()]
         after = text[match.end() : match.end() + 20]
+        if _SALUTATION.search(before):
+            continue  # "Dear Dr Okafor," names who the message is to: the leader
         title = _TITLE.search(before)
+        if before.endswith("-"):
+            continue  # part of a hyphenated place: "Hay-on-Wye"
+        chain = re.search(r"(?:[A-Z][\w-]*|&)\s+$", before)
+        if chain and not title and not _SENTENCE_START.search(before[: chain.start()]):
+            continue  # the end of a longer proper noun: "the Drugs & Therapeutics Committee"
         # "Dr. Okonkwo's group", "Dr. Elena Petrova": the title is kept, and a title's full stop
         # does not end a sentence.
         named = f"{title.group(0).strip()} {word}" if title else word
@@ -567,13 +586,27 @@ _ACTION_BEFORE_TASK = re.compile(
 _INTENT = re.compile(
     r"\b(?:wants?|wanted|plans?|planned|(?:is|are|was|were) (?:going|about|planning|hoping)|"
     r"offered|volunteered|hopes?|intends?|would like|'d like|’d like|proposes?|proposed|"
-    r"(?P<leader>asked (?:me|us))|asked if (?:she|he|they) could|agreed)\s+to\s+"
+    r"(?P<leader>asked (?:me|us))|asked if (?:she|he|they) could|asked|agreed)\s+to\s+"
     r"(?!(?:be|have|get|go|know|see|talk|speak|keep|let|make|do|say|ask|tell|hear|stay)\b)"
     rf"(?P<verb>[a-z]+)\s+(?P<np>{_NP}){_NP_END}",
     re.I,
 )
 
 
+# A noun phrase met anywhere is the work only if nothing says otherwise: "nobody's made a
+# formal complaint" denies it, and "in every meeting", "your department", "the whole section"
+# say where or who, not what.
+_NOT_THE_WORK = re.compile(
+    r"\b(no|nobody's|nobody has|no one has|not|never|hasn't|haven't|without|in front of)\s+"
+    r"(?:[a-z']+\s+){0,2}$",
+    re.I,
+)
+_WHERE_NOT_WHAT = re.compile(
+    r"(?:(?:every|each|any|all|both)\b.*|(?:my|our|your|the whole)\s+(?:[\w'-]+\s+)*?"
+    r"(?:shift|meeting)s?|\S+\s+(?:[\w'-]+\s+)*?"
+    r"(?:department|team|section|unit|ward|office|site|store|branch|desk|floor)s?)$",
+    re.I,
+)
 # "Craig usually runs a tight shift" says what he is like, not what the work is now.
 _HABITUAL = re.compile(
     r"\b(usually|always|normally|generally|typically|often)\s+(?:[a-z]+\s+)?$", re.I
@@ -617,12 +650,17 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
     after_verb = [
         m.group("np")
         for m in _TASK_AFTER_VERB.finditer(text)
-        if usable(m.group("np")) and not _HABITUAL.search(text[: m.start()])
+        if usable(m.group("np"))
+        and not _HABITUAL.search(text[: m.start()])
+        and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
     ]
     anywhere = [
         m.group("np")
         for m in _ANY_NP.finditer(text)
-        if usable(m.group("np")) and not _HABITUAL.search(text[: m.start()])
+        if usable(m.group("np"))
+        and not _HABITUAL.search(text[: m.start()])
+        and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
+        and not _WHERE_NOT_WHAT.match(m.group("np"))
     ]
     for np in [*after_verb, *anywhere]:
         if _WORK_NOUN.search(np.split()[-1]):

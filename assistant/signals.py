@@ -256,7 +256,14 @@ def _evidence(text: str, match: re.Match[str]) -> str:
         sentence = max(text.rfind(sep, 0, start) for sep in (".", "!", "?", ";", "\n"))
         if end - sentence <= _QUOTE_WITH_SUBJECT:
             start = sentence
-    clause = text[start + 1 : end].strip()
+    opened = text.rfind("(", start + 1, end)
+    if opened != -1 and text.find(")", opened, end) == -1:
+        # An aside cut off by a comma inside it: "senior tech (great attitude, 8 months in)"
+        if match.end() <= opened:
+            end = opened
+        else:
+            start = opened
+    clause = text[start + 1 : end].strip().lstrip("-*• ").strip()
     if len(clause) > 160:
         left = max(0, match.start() - 60)
         right = min(len(text), match.end() + 60)

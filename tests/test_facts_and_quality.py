@@ -138,6 +138,35 @@ def test_what_someone_usually_does_is_not_the_work_at_hand():
     assert facts.owner == "Craig" and not facts.task_found
 
 
+def test_the_addressee_of_a_pasted_email_and_a_bullet_s_first_word_are_not_the_owner():
+    email = "Dear Dr Okafor,\n\nThe microscope keeps failing and I have tried everything.\n\nPriya"
+    assert read_facts(email).owner != "Dr Okafor"
+    bullets = (
+        "Lunch rota question:\n- Team voted on it, most people like it\n- Worst case we switch back"
+    )
+    assert read_facts(bullets).owner != "Team"
+    committee = (
+        "He wants to switch brands, but changes go to the Drugs & Therapeutics Committee first."
+    )
+    assert read_facts(committee).owner != "Committee"
+
+
+def test_what_nobody_did_and_where_it_happens_are_not_the_work():
+    facts = read_facts(
+        "They have been short with each other in every meeting. Nobody's made a formal complaint."
+    )
+    assert not facts.task_found
+    facts = read_facts(
+        "Marcus has been with the parks department for nine years and knows it well."
+    )
+    assert facts.task != "the parks department"
+
+
+def test_what_someone_asked_to_do_is_their_action():
+    facts = read_facts("Bea, a second-year, has asked to run the client call on a routine renewal.")
+    assert (facts.task, facts.action) == ("the client call", "run the client call")
+
+
 def test_first_person_words_are_turned_to_the_reader():
     assert to_second_person("I am worried my deputy and our team") == (
         "You are worried your deputy and your team"

@@ -117,6 +117,19 @@ def test_quoted_evidence_keeps_its_subject_and_stops_where_a_list_begins():
     assert evidence(text, "help_request") == "Fatima has tried three ways to fix it"
 
 
+def test_quoted_evidence_drops_a_bullet_and_an_aside_cut_by_a_comma():
+    text = "Pharmacy team:\n- New-ish senior tech (great attitude, 8 months in) wants to switch"
+    evidence = next(s.evidence for s in detect_signals(text) if s.name == "competence")
+    assert evidence == "New-ish senior tech"
+
+
+def test_a_question_typed_without_its_mark_is_not_a_reason():
+    from assistant.assessment import _ASKS_THE_COACH
+
+    assert _ASKS_THE_COACH.search("its fine honestly, shoud i make her run it past me")
+    assert not _ASKS_THE_COACH.search("She moved the stock around without asking me first.")
+
+
 def test_a_deadline_tonight_is_not_harm_happening_now():
     def harm_now(text):
         return [s for s in detect_signals(text) if (s.name, s.direction) == ("urgency", "step_in")]
