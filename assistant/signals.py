@@ -239,8 +239,11 @@ SIGNAL_NAMES = tuple(dict.fromkeys(name for name, *_ in _RULES))
 _OPENS_WITH_VERB = re.compile(
     r"\s*(is|are|was|were|has|have|had|says|said|tells|told|keeps|kept|wants|wanted|will|would|"
     r"can|could|should|does|did|seems|looks|thinks|asks|asked|insists|claims|refuses|isn't|"
-    r"hasn't|doesn't|can't|didn't|wasn't|won't|[a-z]+ed)\b"
+    r"hasn't|doesn't|can't|didn't|wasn't|won't|[a-z]+ed|[a-z]{3,}ing)\b"
 )
+# An appositive ("Marcus, our senior groundskeeper, has been ...") is quoted with the sentence
+# it sits in, up to the end of the clause after it.
+_APPOSITIVE_OPENING = re.compile(r"\s*(our|my|the|a|an|one of|who|whose|which)\b", re.I)
 _QUOTE_WITH_SUBJECT = 160  # characters: longer, and the clause alone is quoted
 
 
@@ -252,7 +255,20 @@ def _evidence(text: str, match: re.Match[str]) -> str:
     colon = text.find(": ", match.end(), end)
     if colon != -1 and len(text[colon:end].split()) <= 5:
         end = colon  # "three ways to fix it: new scripts" is cut where the list begins
-    if start >= 0 and text[start] == "," and _OPENS_WITH_VERB.match(text, start + 1):
+    if (
+        start >= 0
+        and text[start] == ","
+        and end < len(text)
+        and text[end] == ","
+        and _APPOSITIVE_OPENING.match(text, start + 1)
+        and _OPENS_WITH_VERB.match(text, end + 1)
+    ):
+        after = [text.find(sep, end + 1) for sep in (".", "!", "?", ";", ",", "\n")]
+        sentence = max(text.rfind(sep, 0, start) for sep in (".", "!", "?", ";", "\n"))
+        further = min([e for e in after if e != -1], default=len(text))
+        if further - sentence <= _QUOTE_WITH_SUBJECT:
+            start, end = sentence, further
+    elif start >= 0 and text[start] == "," and _OPENS_WITH_VERB.match(text, start + 1):
         sentence = max(text.rfind(sep, 0, start) for sep in (".", "!", "?", ";", "\n"))
         if end - sentence <= _QUOTE_WITH_SUBJECT:
             start = sentence

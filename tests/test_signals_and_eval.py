@@ -117,6 +117,12 @@ def test_quoted_evidence_keeps_its_subject_and_stops_where_a_list_begins():
     assert evidence(text, "help_request") == "Fatima has tried three ways to fix it"
 
 
+def test_an_appositive_is_quoted_with_the_sentence_it_sits_in():
+    text = "Marcus, our senior groundskeeper, has been with us nine years. He wants to lead it."
+    evidence = next(s.evidence for s in detect_signals(text) if s.name == "competence")
+    assert evidence == "Marcus, our senior groundskeeper, has been with us nine years"
+
+
 def test_quoted_evidence_drops_a_bullet_and_an_aside_cut_by_a_comma():
     text = "Pharmacy team:\n- New-ish senior tech (great attitude, 8 months in) wants to switch"
     evidence = next(s.evidence for s in detect_signals(text) if s.name == "competence")
