@@ -85,6 +85,9 @@ DIALOGUE_FLOORS = {
     "blind": (180, 0.64, 0.5, 0.35, 0.3),
     "blind2": (160, 0.63, 0.4, 0.4, 0.3),
     "blind3": (155, 0.66, 0.5, 0.6, 0.3),
+    # written in session 14 from the design's table alone, frozen before any choice it decides;
+    # first read: 0.68 per turn, corrections 1 of 8, questions 0.92 / 0.36
+    "blind4": (150, 0.63, 0.1, 0.8, 0.3),
 }
 
 
