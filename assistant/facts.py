@@ -647,21 +647,19 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
         for m in reversed(list(_ACTION_BEFORE_TASK.finditer(text)))
         if not cut(m)
     }
-    after_verb = [
-        m.group("np")
-        for m in _TASK_AFTER_VERB.finditer(text)
-        if usable(m.group("np"))
-        and not _HABITUAL.search(text[: m.start()])
-        and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
-    ]
-    anywhere = [
-        m.group("np")
-        for m in _ANY_NP.finditer(text)
-        if usable(m.group("np"))
-        and not _HABITUAL.search(text[: m.start()])
-        and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
-        and not _WHERE_NOT_WHAT.match(m.group("np"))
-    ]
+
+    def candidates(pattern: re.Pattern[str]) -> list[str]:
+        """Noun phrases the pattern finds that could be the work at hand."""
+        return [
+            m.group("np")
+            for m in pattern.finditer(text)
+            if usable(m.group("np"))
+            and not _HABITUAL.search(text[: m.start()])
+            and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
+        ]
+
+    after_verb = candidates(_TASK_AFTER_VERB)
+    anywhere = [np for np in candidates(_ANY_NP) if not _WHERE_NOT_WHAT.match(np)]
     for np in [*after_verb, *anywhere]:
         if _WORK_NOUN.search(np.split()[-1]):
             task = _clean_np(np)
