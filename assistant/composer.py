@@ -27,6 +27,7 @@ from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
 from assistant.signals import Signal, detect_signals
 from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
+from assistant.verdict_table import table_verdict
 
 __all__ = ["SIGNAL_MEANING", "ChoiceWeights", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
 
@@ -131,6 +132,37 @@ _HEADLINE = {
     "step_back": "Step back and let {owner} {action}.",
     "balanced": "Let {owner} {action}, but stay close.",
 }
+# The table's facts (assistant/verdict_table.py) as a reader would say them.
+_FACT_WORDS = {
+    ("harm_now", "yes"): "someone may be harmed now",
+    ("authority", "beyond"): "it needs a decision above the team",
+    ("authority", "within"): "it is theirs to decide",
+    ("help_after_trying", "yes"): "they asked for help after really trying",
+    ("readiness", "ready"): "the owner is ready for it",
+    ("readiness", "not_ready"): "the owner is not yet ready for it",
+    ("stakes", "recoverable"): "a mistake could be put right",
+    ("stakes", "visible_new"): "the moment is new or visible",
+    ("stakes", "high_irreversible"): "the stakes are high and hard to undo",
+}
+_TABLE_SAYS = {
+    "step_in": "step in",
+    "step_back": "step back and let them lead",
+    "balanced": "let them lead but stay close",
+}
+
+
+def _table_reading(factors: dict[str, str], verdict: str) -> str | None:
+    """The facts the factor heads read, when the design's table over them gives this verdict;
+    None when it gives another (then they do not explain it) or nothing was read."""
+    if not factors or table_verdict(factors) != verdict:
+        return None
+    said = [words for (name, value), words in _FACT_WORDS.items() if factors.get(name) == value]
+    if not said:
+        return None
+    listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    return f"By the coach's rules: {listed}, so {_TABLE_SAYS[verdict]}."
+
+
 _LEAN = {
     "step_in": "step in",
     "step_back": "step back",
@@ -660,6 +692,20 @@ class Composer:
             # (A cue already quoted, as the harm line's evidence, is not said twice.)
             cue = fitting[0]
             lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
+        elif (
+            not drivers
+            and not assessment.notes
+            and not hinge
+            and (reading := _table_reading(assessment.factors, assessment.verdict))
+        ):
+            # No phrase decided it, but the facts the design's table is written in were read,
+            # and they call for this verdict: say them, in the table's own terms.
+            weighs = (
+                f"What weighs most is “{_evidence(assessment.weightiest)}”. "
+                if assessment.weightiest
+                else ""
+            )
+            lines.append(f"{weighs}{reading}")
         elif not drivers and not assessment.notes and not hinge:
             weighs = (
                 f"What weighs most is “{_evidence(assessment.weightiest)}”, though no single "

@@ -182,3 +182,19 @@ def test_a_verb_after_the_work_agrees_with_a_plural_work():
     )
     single = read_facts("Siobhan wants to run the analysis for the new show.")
     assert _fill("If {task} goes badly, say so.", single) == "If the analysis goes badly, say so."
+
+
+def test_a_verdict_no_phrase_decided_is_explained_by_the_facts_the_table_read(moves):
+    from assistant.assessment import Assessment
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    facts = {"authority": "within", "readiness": "ready", "stakes": "visible_new"}
+    read = Assessment("balanced", 0.9, [], {}, factors=facts)
+    why = composer.compose("Siobhan wants to run the tech rehearsals.", read).why
+    assert why == [
+        "By the coach's rules: it is theirs to decide, the owner is ready for it and the moment "
+        "is new or visible, so let them lead but stay close."
+    ]
+    # Facts whose table gives another verdict do not explain this one.
+    other = Assessment("step_back", 0.9, [], {}, factors=facts)
+    assert "By the coach's rules" not in " ".join(composer.compose("x y z", other).why)
