@@ -94,6 +94,9 @@ class Assessment:
     weightiest: str | None = None
     # The verdict table's facts as the factor heads read them: {factor: value}.
     factors: dict[str, str] = field(default_factory=dict)
+    # When a row of the table the scenario states outright calls for this step in: the
+    # playbook's kinds of that row (authority, first_timer ...), which the first move answers.
+    row_kinds: tuple[str, ...] = ()
 
 
 def load_bank(path: Path) -> list[dict[str, Any]]:
@@ -198,7 +201,7 @@ class Assessor:
         elif (rule := _decisive_rule(signals)) and verdict != "step_in":
             # A row of the verdict table whose facts the scenario states outright decides,
             # whatever the model's reading of the whole.
-            notes.append(rule)
+            notes.append(rule[0])
             verdict, question = "step_in", None
             confidence = max(final["step_in"], RULE_CONFIDENCE)
         elif harm and harm.level == "possible" and verdict == "step_back":
@@ -207,6 +210,7 @@ class Assessor:
             confidence = final["balanced"] + final["step_back"]
         if question:
             confidence = min(confidence, 0.5)
+        row = _decisive_rule(signals) if verdict == "step_in" else None
         weightiest = None
         if self.model and not any(s.direction == verdict for s in signals):
             weightiest = self._weightiest(scenario, verdict)
@@ -219,6 +223,7 @@ class Assessor:
             notes=notes,
             harm=harm,
             weightiest=weightiest,
+            row_kinds=row[1] if row else (),
             factors={k: max(v, key=lambda value: v[value]) for k, v in (read or {}).items()},
         )
 
@@ -246,12 +251,20 @@ _ASKS_THE_COACH = re.compile(
 )
 
 
-# Rows of the verdict table (DESIGN.md) stated outright by two explicit signals.
-_TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str]] = [
+# Rows of the verdict table (DESIGN.md) stated outright by explicit signals.
+# Each with the playbook's kinds of situation it is (the answer's first move is one of them).
+_TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str, tuple[str, ...]]] = [
     (
         frozenset({("competence", "step_in"), ("stakes", "step_in")}),
         "High stakes that are hard to undo, with an owner who has not done this before: "
         "that calls for stepping in.",
+        ("first_timer", "irreversible"),
+    ),
+    (
+        frozenset({("authority", "step_in")}),
+        "It needs a decision or sign-off from beyond the team: that calls for stepping in, "
+        "taking it to whoever can give it.",
+        ("authority",),
     ),
 ]
 # The confidence shown when a stated row decides: the row is the design's own, but its facts
@@ -260,9 +273,10 @@ _TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str]] = [
 RULE_CONFIDENCE = 0.7
 
 
-def _decisive_rule(signals: Sequence[Signal]) -> str | None:
+def _decisive_rule(signals: Sequence[Signal]) -> tuple[str, tuple[str, ...]] | None:
+    """The first row of the table whose facts the signals state: its note and its kinds."""
     present = {(s.name, s.direction) for s in signals}
-    return next((note for needed, note in _TABLE_RULES if needed <= present), None)
+    return next(((note, kinds) for needed, note, kinds in _TABLE_RULES if needed <= present), None)
 
 
 _EXPERIENCE = re.compile(

@@ -25,7 +25,7 @@ from assistant.harm import HarmReading
 from assistant.harm_kinds import HarmKinds, load_harm_kinds
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
-from assistant.signals import Signal, detect_signals
+from assistant.signals import SIGNAL_RULES, Signal, detect_signals
 from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
 from assistant.verdict_table import table_verdict
 
@@ -44,6 +44,7 @@ SIGNAL_MEANING: dict[tuple[str, str], str] = {
     ("confidence", "step_back"): "The owner is keen to own it",
     ("ownership", "step_back"): "It is theirs to decide",
     ("ownership", "step_in"): "It sits above their authority, or nobody owns it",
+    ("authority", "step_in"): "It needs a decision or sign-off from beyond the team",
     ("integrity", "step_in"): "A safety, legal, ethical or dignity line is at stake",
     ("help_request", "step_in"): "They asked for help after really trying",
     ("help_request", "step_back"): "The problem is being handed up before it has been tried",
@@ -64,6 +65,7 @@ _SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("confidence", "step_back"): ("capable_owner", "growth"),
     ("ownership", "step_back"): ("team_decision", "capable_owner"),
     ("ownership", "step_in"): ("authority", "cross_team"),
+    ("authority", "step_in"): ("authority", "cross_team"),
     # integrity covers safety, law, ethics and dignity alike: the meaning match decides which.
     ("help_request", "step_in"): ("help_request",),
     ("help_request", "step_back"): ("reflex_delegation",),
@@ -412,6 +414,9 @@ class Composer:
         names = [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
         texts = [json.dumps(self._choices, sort_keys=True), *names, RANKER_RECIPE]
         texts.append(f"harm kinds: {self.harm_reader is not None}")
+        # What the ranker learns from depends on the signals read in each choice's scenario.
+        texts += [f"{key}: {kinds}" for key, kinds in _SIGNAL_KINDS.items()]
+        texts += [pattern.pattern for *_, pattern in SIGNAL_RULES]
         texts += [t for m in self.moves for t in (m.id, *m.matching_texts(), m.do)]
         key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
         ranker = _FITTED.get(key)
@@ -556,11 +561,14 @@ class Composer:
         kinds: Sequence[str] = (),
         cue_kinds: Sequence[str] = (),
         harm_kinds: Sequence[str] = (),
+        lead: Sequence[str] = (),
     ) -> list[tuple[float, Move]]:
-        """Moves for this situation: the best fits, not repeating each other."""
+        """Moves for this situation: the best fits, not repeating each other; with `lead`
+        (the kinds of the table's row that decided), the best-ranked move of those kinds
+        first, since it answers what decided the verdict."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if self.ranker is not None:
-            return self._choose_learnt(ranked)
+            return self._led(self._choose_learnt(ranked), ranked, lead)
         general = self._vectors()[0][self._first_rows()]
         body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
         closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
@@ -575,7 +583,23 @@ class Composer:
         if chosen:
             top = chosen[0][0]
             chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= top - self.weights.drop_below]
-        return [(s, self.moves[i]) for s, i in chosen]
+        return self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead)
+
+    def _led(
+        self,
+        chosen: list[tuple[float, Move]],
+        ranked: Sequence[tuple[float, int]],
+        lead: Sequence[str],
+    ) -> list[tuple[float, Move]]:
+        if not lead or not chosen:
+            return chosen
+        first = next((c for c in chosen if set(c[1].kinds) & set(lead)), None)
+        if first is None:
+            best = next(((s, i) for s, i in ranked if set(self.moves[i].kinds) & set(lead)), None)
+            if best is None:
+                return chosen
+            first, chosen = (best[0], self.moves[best[1]]), chosen[:-1]
+        return [first, *(c for c in chosen if c is not first)]
 
     def _choose_learnt(self, ranked: list[tuple[float, int]]) -> list[tuple[float, Move]]:
         """Three to five moves by the ranker's probability, a near-repeat passed over; a
@@ -623,7 +647,8 @@ class Composer:
         cues = detect_kinds(scenario)[:_CUES_USED]
         kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
         harmed = self.harm_kinds(scenario, assessment.harm if assessment else None)
-        chosen = self.choose(scenario, verdict, kinds, cue_kinds, harmed)
+        lead = assessment.row_kinds if assessment and not harmed else ()
+        chosen = self.choose(scenario, verdict, kinds, cue_kinds, harmed, lead)
         kinds = [*harmed, *(k for k in kinds if k not in harmed)]
         moves = [
             PlannedMove(
@@ -684,7 +709,14 @@ class Composer:
             said = meanings[0] + "".join(f", and {m[:1].lower()}{m[1:]}" for m in meanings[1:])
             shown = "." if evidence in " ".join(lines) else f": “{evidence}”."
             lines.append(f"{said}{shown}")
-        lines += notes
+        for note in notes:
+            # A table row named after a signal already said: its conclusion joins that line.
+            lead, colon, rest = note.partition(": ")
+            said_as = next((i for i, line in enumerate(lines) if line.startswith(lead)), None)
+            if colon and said_as is not None:
+                lines[said_as] = f"{lines[said_as].rstrip('.')}; {rest}"
+            else:
+                lines.append(note)
         fitting = _fitting_cues(assessment.verdict, cues)
         quoted = " ".join(lines)
         hinge = HINGES.get(assessment.clarifying_question or "")

@@ -15,13 +15,14 @@ the command line share one behaviour.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.assessment import Assessment
-from assistant.facts import to_second_person
+from assistant.facts import NOT_AFTER_A_TITLE, to_second_person
 from assistant.signals import detect_signals
 
 __all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
@@ -39,6 +40,7 @@ FACTOR_OF_SIGNAL: dict[tuple[str, str], tuple[str, str]] = {
     ("stakes", "balanced"): ("visibility", "visible"),
     ("ownership", "step_in"): ("authority", "beyond"),
     ("ownership", "step_back"): ("authority", "within"),
+    ("authority", "step_in"): ("authority", "beyond"),
     ("help_request", "step_in"): ("attempts", "tried"),
     ("help_request", "step_back"): ("attempts", "not_tried"),
 }
@@ -53,8 +55,9 @@ _NEW_TOPIC = re.compile(
     r"new (topic|question|situation)|separately|unrelated|on another note|changing the subject)",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(r"(?<=[.!?])\s+|;\s+|,?\s+but\s+|,\s+and\s+", re.I)
-# A correction without a recognised fact replaces the earlier clause closest in meaning,
+_SENTENCE_END = re.compile(rf"{NOT_AFTER_A_TITLE}(?<=[.!?])\s+")
+_CLAUSE_BREAK = re.compile(r";\s+|,?\s+but\s+|,\s+and\s+", re.I)
+# A correction without a recognised fact retracts the earlier sentence closest in meaning,
 # if it is at least this close (cosine, sentence embeddings): below it, nothing is dropped.
 _CORRECTS_MEANING = 0.35
 MAX_QUESTIONS_IN_A_ROW = 2
@@ -81,6 +84,9 @@ class Clause:
     text: str
     turn: int
     factors: dict[str, str]
+    # Which sentence of its turn the clause is part of: a correction by meaning retracts the
+    # whole sentence ("X is part of the approved procedure, and any change needs sign-off").
+    sentence: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,15 +110,18 @@ def user_turns(history: Sequence[dict[str, object]]) -> list[str]:
 
 
 def _clauses(message: str, turn: int) -> list[Clause]:
-    parts = [p.strip(" ,") for p in _CLAUSE_BREAK.split(message) if p and p.strip(" ,")]
     clauses = []
-    for part in parts:
-        factors: dict[str, str] = {}
-        for signal in detect_signals(part):
-            fact = FACTOR_OF_SIGNAL.get((signal.name, signal.direction))
-            if fact:
-                factors.setdefault(*fact)
-        clauses.append(Clause(part, turn, factors))
+    for sentence, said in enumerate(_SENTENCE_END.split(message)):
+        for part in _CLAUSE_BREAK.split(said):
+            part = part.strip(" ,")
+            if not part:
+                continue
+            factors: dict[str, str] = {}
+            for signal in detect_signals(part):
+                fact = FACTOR_OF_SIGNAL.get((signal.name, signal.direction))
+                if fact:
+                    factors.setdefault(*fact)
+            clauses.append(Clause(part, turn, factors, sentence))
     return clauses
 
 
@@ -147,11 +156,14 @@ class Conversation:
                 standing, questions_in_a_row = [], 0
                 previous = None  # a new situation: nothing earlier "changed"
             new = _clauses(message, index)
-            if _CORRECTION.search(message):
+            correcting = bool(_CORRECTION.search(message))
+            if correcting:
                 standing = self._corrected(standing, new)
             standing = self._overridden(standing, new) + new
             situation = self._situation(standing)
             assessment = self.assessor.assess(situation)
+            if correcting and len(standing) > len(new):
+                assessment = self._restated(assessment, message)
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
@@ -170,6 +182,25 @@ class Conversation:
             previous = TurnView(situation, assessment, tuple(standing), changed, asked)
             views.append(previous)
         return views
+
+    def _restated(self, assessment: Assessment, message: str) -> Assessment:
+        """A correction usually restates the situation as it really is, and what is left of
+        the earlier turns can still carry the words it retracts ("he's never used it" beside
+        "he's done the training course"): the correction read alone weighs as much as the
+        whole. Of the two readings' verdicts, the one both together favour wins (the
+        geometric mean of their probabilities), unless a rule or the harm check decided."""
+        if assessment.notes:
+            return assessment
+        alone = self.assessor.assess(message)
+        if alone.verdict == assessment.verdict:
+            return assessment
+
+        def together(verdict: str) -> float:
+            return math.sqrt(
+                assessment.probabilities.get(verdict, 0.0) * alone.probabilities.get(verdict, 0.0)
+            )
+
+        return alone if together(alone.verdict) > together(assessment.verdict) else assessment
 
     def _starts_anew(self, message: str, standing: Sequence[Clause]) -> bool:
         """A new situation in the same chat: said so, or a long message that does not lean
@@ -202,8 +233,8 @@ class Conversation:
         ]
 
     def _corrected(self, standing: list[Clause], new: Sequence[Clause]) -> list[Clause]:
-        """A correction replaces what it contradicts: the same factor, or else the earlier
-        clause closest in meaning."""
+        """A correction replaces what it contradicts: what states the same factor, or else the
+        earlier sentence closest in meaning (the whole sentence its closest clause is in)."""
         factors = {f for c in new for f in c.factors}
         if factors:
             return [c for c in standing if not (set(c.factors) & factors)]
@@ -214,7 +245,8 @@ class Conversation:
         best = max(range(len(standing)), key=lambda i: scores[i])
         if scores[best] < _CORRECTS_MEANING:
             return standing
-        return [c for i, c in enumerate(standing) if i != best]
+        retracted = (standing[best].turn, standing[best].sentence)
+        return [c for c in standing if (c.turn, c.sentence) != retracted]
 
     @staticmethod
     def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:

@@ -196,6 +196,8 @@ _HUMAN_VERB = re.compile(
     r"thinks|thought|keeps|kept|refuses|refused|emailed|messaged|called|texted|rang|decided|"
     r"agreed|promised|feels|felt|admitted|complained|suggested|proposed|is leading|"
     r"is running|leads|runs|manages|tried|"
+    # doing something to the work: "Ahmed is calibrating the mass spec"
+    r"is [a-z]{3,}ing (?=(?:the|a|an|our|my|his|her|their|this|that)\s)|"
     r"(?:has|had) (?:been|asked|told|said|emailed|messaged|called|offered|volunteered|agreed|"
     r"decided|run|led|done|managed|worked|handled|owned|taught|built|coached|tried|spent|"
     r"spoken|talked|written|checked|tested|escalated|contacted|"
@@ -516,6 +518,13 @@ def _name(text: str) -> str | None:
     return None
 
 
+_APPROVER = re.compile(
+    r"\b(approval|sign-?off|permission|consent|approved|signed off|authori[sz]ed|authori[sz]ation|"
+    r"reports?|escalated?|answer(s|able)?)\s+(from|by|to|of)\s+$",
+    re.I,
+)
+
+
 def _role(text: str) -> str | None:
     best: str | None = None
     bare = _BARE_ROLE.search(text)
@@ -530,6 +539,8 @@ def _role(text: str) -> str | None:
         noun = match.group("noun").lower()
         if re.search(r"\b(I'm|I am|as)\s+$", text[: match.start()], re.I):
             continue  # the leader describing themselves
+        if _APPROVER.search(text[max(0, match.start() - 40) : match.start()]):
+            continue  # whoever must approve it does not own the work
         if noun.rstrip("s") in _GENERIC_ROLE_WORDS or noun in _GENERIC_ROLE_WORDS:
             continue
         det = match.group("det").lower()
@@ -608,6 +619,13 @@ _WHERE_NOT_WHAT = re.compile(
     re.I,
 )
 # "Craig usually runs a tight shift" says what he is like, not what the work is now.
+# What the owner has already done is their experience, not the work at hand: "He's done the
+# training course".
+_DONE_BEFORE = re.compile(
+    r"\b(has|have|had|'s|’s|'ve|’ve)\s+(?:already\s+)?(done|completed|finished|passed|taken|"
+    r"attended)\s+$",
+    re.I,
+)
 _HABITUAL = re.compile(
     r"\b(usually|always|normally|generally|typically|often)\s+(?:[a-z]+\s+)?$", re.I
 )
@@ -656,6 +674,7 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
             if usable(m.group("np"))
             and not _HABITUAL.search(text[: m.start()])
             and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
+            and not _DONE_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
         ]
 
     after_verb = candidates(_TASK_AFTER_VERB)
@@ -674,7 +693,11 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\s*\n+\s*(?:[-*•]\s*)?")
+# A title's full stop ("Dr. Osei") ends no sentence.
+NOT_AFTER_A_TITLE = "".join(
+    rf"(?<!\b{t}\.)" for t in ("Dr", "Mr", "Mrs", "Ms", "Mx", "Prof", "St", "Rev", "Sr", "Jr")
+)
+_SENTENCE_BREAK = re.compile(rf"{NOT_AFTER_A_TITLE}(?<=[.!?])[\"'”)]*\s+|\s*\n+\s*(?:[-*•]\s*)?")
 
 
 def sentences(scenario: str) -> list[str]:

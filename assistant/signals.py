@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.domain import Verdict
 
-__all__ = ["SIGNAL_NAMES", "Signal", "detect_signals"]
+__all__ = ["SIGNAL_NAMES", "SIGNAL_RULES", "Signal", "detect_signals"]
 
 Direction = Verdict
 
@@ -147,6 +147,16 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"above (her|his|their) (pay grade|authority)|across (departments|teams)|"
         r"no one (owns|is in charge)|nobody owns)\b",
     ),
+    # a decision beyond the team: someone above or outside it has to approve it
+    (
+        "authority",
+        "step_in",
+        1.5,
+        r"(?<!n't )(?<!not )\b((needs?|requires?|needing|requiring) (\w+('s|’s)? ){0,4}"
+        r"(approval|sign-?off|permission|authori[sz]ation)|"
+        r"only (the|a|an|our|their|its) ([\w'’-]+ ){1,4}can (approve|authori[sz]e|sign|change)|"
+        r"above (her|his|their|its|the team's) (spend(ing)? |budget |sign-off )?limit)\b",
+    ),
     # safety, legal, ethical or dignity issues
     (
         "integrity",
@@ -226,7 +236,7 @@ _RULES: list[tuple[str, Direction, float, str]] = [
     ),
 ]
 
-_COMPILED = [
+SIGNAL_RULES = [
     (name, direction, weight, re.compile(pattern, re.I))
     for name, direction, weight, pattern in _RULES
 ]
@@ -299,7 +309,7 @@ _NEGATION = re.compile(
 def detect_signals(scenario: str) -> list[Signal]:
     """Every rule that fires, strongest first, at most one per (name, direction)."""
     found: dict[tuple[str, str], Signal] = {}
-    for name, direction, weight, pattern in _COMPILED:
+    for name, direction, weight, pattern in SIGNAL_RULES:
         for match in pattern.finditer(scenario):
             if _NEGATION.search(scenario[max(0, match.start() - 30) : match.start()]):
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.assessment import Assessor
+from assistant.assessment import Assessment, Assessor
 from assistant.conversation import Conversation, user_turns
 from assistant.dialogue_eval import evaluate_dialogues
 
@@ -37,6 +37,53 @@ def test_a_correction_replaces_the_fact_it_contradicts_and_says_what_changed():
     assert "brand new" not in last.situation
     assert "irreversible" in last.situation  # the stakes still stand
     assert last.changed and last.changed.startswith("Now that I know she is a veteran")
+
+
+def test_a_correction_by_meaning_retracts_the_whole_sentence_it_corrects():
+    def closeness(text, others):
+        return [1.0 if "approved" in other else 0.0 for other in others]
+
+    views = Conversation(Assessor(None), similarity=closeness).replay(
+        [
+            "Dr. Osei's crew supervisors want to reorder the turnaround checklist.",
+            "That checklist is part of our regulator-approved procedures, and any change "
+            "needs the regulator's sign-off.",
+            "Sorry, I checked: it is the internal cleaning checklist they update themselves.",
+        ]
+    )
+    assert views[1].assessment.verdict == "step_in"
+    last = views[-1].situation
+    assert "sign-off" not in last and "regulator-approved" not in last
+    assert last.startswith("Dr. Osei's crew supervisors")  # a title ends no sentence
+    assert views[-1].assessment.verdict != "step_in"
+
+
+class _ReadsWords:
+    """A fake assessor: the retracted words lean one way, the correction's the other."""
+
+    def assess(self, text: str) -> Assessment:
+        old, new = "can't be rerun" in text, "duplicates" in text
+        lean = {"step_in": 0.6, "balanced": 0.1, "step_back": 0.3} if old else {}
+        if new and not old:
+            lean = {"step_in": 0.05, "balanced": 0.05, "step_back": 0.9}
+        lean = lean or {"step_in": 0.2, "balanced": 0.6, "step_back": 0.2}
+        notes = ["a rule decided"] if "regulator" in text else []
+        verdict = max(lean, key=lambda k: lean[k])
+        return Assessment(verdict, lean[verdict], [], lean, notes=notes)
+
+
+def test_a_correction_read_alone_outweighs_what_it_left_standing():
+    turns = [
+        "Ahmed is calibrating the mass spec alone. The samples can't be rerun.",
+        "Scratch that: the client sent duplicates, so a bad run is no loss.",
+    ]
+    views = Conversation(_ReadsWords()).replay(turns)
+    assert "can't be rerun" in views[1].situation  # no factor or meaning retracted it
+    assert views[1].assessment.verdict == "step_back"
+    assert views[1].changed and views[1].changed.startswith("Now that I know the client sent")
+    # A rule that decided the whole situation is not outweighed.
+    turns[0] += " The regulator gets the results."
+    assert Conversation(_ReadsWords()).replay(turns)[1].assessment.verdict == "step_in"
 
 
 def test_nothing_is_said_to_have_changed_when_the_verdict_holds():

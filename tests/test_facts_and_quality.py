@@ -131,6 +131,16 @@ def test_a_title_is_kept_with_the_name_and_its_full_stop_ends_no_sentence():
     assert read_facts("Mr Lewis has his first parents' evening on Thursday.").owner == "Mr Lewis"
 
 
+def test_who_must_approve_the_work_and_what_was_done_before_are_not_owner_and_work():
+    facts = read_facts(
+        "The surgical ward team wants to pause admissions. Pausing admissions needs approval "
+        "from the hospital's medical director."
+    )
+    assert facts.owner == "the surgical ward team"
+    facts = read_facts("Ahmed is calibrating the mass spec. He's done the training course.")
+    assert facts.owner == "Ahmed" and facts.task != "the training course"
+
+
 def test_what_someone_usually_does_is_not_the_work_at_hand():
     facts = read_facts(
         "I heard our night manager, Craig, mocking a guest. Craig usually runs a tight shift."

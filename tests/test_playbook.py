@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from assistant.backends import HashingEmbeddings
@@ -198,3 +200,37 @@ def test_a_verdict_no_phrase_decided_is_explained_by_the_facts_the_table_read(mo
     # Facts whose table gives another verdict do not explain this one.
     other = Assessment("step_back", 0.9, [], {}, factors=facts)
     assert "By the coach's rules" not in " ".join(composer.compose("x y z", other).why)
+
+
+def test_when_a_row_of_the_table_decides_the_first_move_answers_it_and_the_why_says_it_once(
+    moves,
+):
+    from assistant.assessment import Assessor
+
+    text = (
+        "Our events team wants to move the conference to a cheaper venue. They know the "
+        "logistics cold. Any contract over £100k needs sign-off from the finance committee."
+    )
+    assessment = Assessor(None).assess(text)
+    assert assessment.verdict == "step_in" and assessment.row_kinds == ("authority",)
+    # As when the row overrode a model that leant the other way: its note joins the signal's line.
+    row_note = (
+        "It needs a decision or sign-off from beyond the team: that calls for stepping in, "
+        "taking it to whoever can give it."
+    )
+    assessment = dataclasses.replace(assessment, notes=[row_note])
+    plan = Composer(moves, [HashingEmbeddings()]).compose(text, assessment)
+    assert "authority" in plan.moves[0].kinds
+    beyond = [line for line in plan.why if "beyond the team" in line]
+    assert len(beyond) == 1 and "whoever can give it" in beyond[0]
+    assert plan.facts.owner == "your events team"
+
+
+def test_the_kinds_of_the_deciding_row_lead_whatever_else_the_moves_fit(moves):
+    composer = Composer(moves, [HashingEmbeddings()])
+    text = "The crew want to swap the order of the jobs this week."
+    unled = composer.choose(text, "step_in", ["first_timer"])
+    led = composer.choose(text, "step_in", ["first_timer"], lead=("authority",))
+    assert "authority" not in unled[0][1].kinds
+    assert "authority" in led[0][1].kinds
+    assert len(led) == len(unled)

@@ -144,6 +144,22 @@ def test_a_deadline_tonight_is_not_harm_happening_now():
     assert harm_now("Customers are being charged twice right now.")
 
 
+def test_a_decision_that_needs_approval_from_beyond_the_team_is_read_and_decides():
+    def authority(text):
+        return [s for s in detect_signals(text) if s.name == "authority"]
+
+    assert authority("Changing the route settings needs head office sign-off.")
+    assert authority("Only the divisional director can approve that.")
+    assert authority("The contract is above their spend limit.")
+    assert not authority("She doesn't need anyone's approval for the rota.")
+    verdict = Assessor(None).assess(
+        "Our experienced team wants to change supplier. Anything over £50k needs governor "
+        "approval, and this is £180k."
+    )
+    assert verdict.verdict == "step_in"
+    assert any("beyond the team" in note for note in verdict.notes)
+
+
 def test_a_safety_issue_overrides_a_capable_owner():
     verdict = Assessor(None).assess(
         "My most experienced site lead, 20 years in the job, told the crew to skip the "
