@@ -158,13 +158,16 @@ def test_chat_streams_and_advise_answers_through_the_llama_cpp_openai_server(sta
             "My experienced nurse wants to lead the ward's new handover routine. Should I step in?"
         )
     )
-    assert len(replies) > 3, "tokens stream from the server"
     assert replies[-1].done and "What to do now" in replies[-1].text
     gate = replies[-1].gate
     assert gate is not None, "the server's words were judged"
     # SmolLM2 sometimes copies its system prompt, canary included (one of five runs here):
-    # the leak check then withholds the words before the gate reads them, also a judgement.
-    assert gate.text or gate.reasons == ["revealed internal text"], gate
+    # the leak check then withholds the words before the gate reads them, also a judgement,
+    # and one that only words streamed from the server can trigger. When that happens in the
+    # first chunks, the stream ends before the composed answer is repeated.
+    leaked = gate.reasons == ["revealed internal text"]
+    assert gate.text or leaked, gate
+    assert len(replies) > 3 or leaked, ("tokens stream from the server", gate.reasons, gate.text)
     advice = json.loads(
         _cli(
             stack,
