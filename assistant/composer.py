@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.assessment import HARM_NOTE, HINGES, Assessment
-from assistant.facts import ScenarioFacts, read_facts, to_second_person
+from assistant.facts import ScenarioFacts, is_common_word, read_facts, to_second_person
 from assistant.harm import HarmReading
 from assistant.harm_kinds import HarmKinds, load_harm_kinds
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
@@ -321,8 +321,13 @@ _OPENERS = {
 def _evidence(text: str) -> str:
     """A clause of the scenario said back to the leader; a name keeps its capital."""
     clause = to_second_person(text.strip().strip("\"'“”").rstrip(".!?;:,"))
-    first = clause.split(" ", 1)[0].lower()
-    if clause[1:2].islower() and first not in _OPENERS and clause[:1].isupper():
+    first = clause.split(" ", 1)[0]
+    if (
+        clause[1:2].islower()
+        and first.lower() not in _OPENERS
+        and clause[:1].isupper()
+        and not is_common_word(first)
+    ):
         return clause  # a name or a proper noun: "Priya wants ..."
     return clause[:1].lower() + clause[1:]
 

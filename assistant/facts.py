@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ScenarioFacts", "read_facts", "sentences", "to_second_person"]
+__all__ = [
+    "NOT_AFTER_A_TITLE",
+    "ScenarioFacts",
+    "is_common_word",
+    "read_facts",
+    "sentences",
+    "to_second_person",
+]
 
 # Deterministic on purpose: the embedded chat model cannot extract reliably, and a wrong
 # slot is worse than a plain one, so every pattern below falls back to neutral words.
@@ -462,14 +469,16 @@ class ScenarioFacts:
         }
 
 
+def is_common_word(word: str) -> bool:
+    """A capitalised word that is no name: "Any", "Nobody", "Our" (a name is kept as written)."""
+    lowered = word.lower()
+    return lowered in _NOT_NAMES or lowered.removesuffix("s") in _NOT_NAMES
+
+
 def _name(text: str) -> str | None:
     for match in _CAPITALISED.finditer(text):
         word = match.group(1)
-        if (
-            word.lower() in _NOT_NAMES
-            or word.lower().removesuffix("s") in _NOT_NAMES
-            or re.search(r"(ing|tion|ment|ness)$", word)
-        ):
+        if is_common_word(word) or re.search(r"(ing|tion|ment|ness)$", word):
             continue
         before = text[: match.start()]
         after = text[match.end() : match.end() + 20]

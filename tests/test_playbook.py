@@ -234,3 +234,13 @@ def test_the_kinds_of_the_deciding_row_lead_whatever_else_the_moves_fit(moves):
     assert "authority" not in unled[0][1].kinds
     assert "authority" in led[0][1].kinds
     assert len(led) == len(unled)
+
+
+def test_a_quoted_clause_opening_with_a_common_word_is_lowered_but_a_name_keeps_its_capital():
+    from assistant.composer import _evidence
+
+    assert _evidence("Any contract over £100k needs sign-off.") == (
+        "any contract over £100k needs sign-off"
+    )
+    assert _evidence("Nobody has checked the rota.") == "nobody has checked the rota"
+    assert _evidence("Fleming wants to run it.") == "Fleming wants to run it"
