@@ -627,7 +627,6 @@ _WHERE_NOT_WHAT = re.compile(
     r"(?:department|team|section|unit|ward|office|site|store|branch|desk|floor)s?)$",
     re.I,
 )
-# "Craig usually runs a tight shift" says what he is like, not what the work is now.
 # What the owner has already done is their experience, not the work at hand: "He's done the
 # training course".
 _DONE_BEFORE = re.compile(
@@ -635,6 +634,7 @@ _DONE_BEFORE = re.compile(
     r"attended)\s+$",
     re.I,
 )
+# "Craig usually runs a tight shift" says what he is like, not what the work is now.
 _HABITUAL = re.compile(
     r"\b(usually|always|normally|generally|typically|often)\s+(?:[a-z]+\s+)?$", re.I
 )
