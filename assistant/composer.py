@@ -20,7 +20,13 @@ from typing import Protocol
 import numpy as np
 
 from assistant.assessment import HARM_NOTE, HINGES, Assessment
-from assistant.facts import ScenarioFacts, is_common_word, read_facts, to_second_person
+from assistant.facts import (
+    CHAT_OPENER,
+    ScenarioFacts,
+    is_common_word,
+    read_facts,
+    to_second_person,
+)
 from assistant.harm import HarmReading
 from assistant.harm_kinds import HarmKinds, load_harm_kinds
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
@@ -270,6 +276,7 @@ class _Slots(dict[str, str]):
 # The verb after {task} agrees with it: "the tech rehearsals go badly", not "goes".
 _PLURAL_VERB = {"goes": "go", "is": "are", "has": "have", "was": "were", "does": "do"}
 _PLURAL_VERB.update({v: v[:-1] for v in ("looks", "needs", "stays", "runs", "lands", "works")})
+_PREPOSITIONS = {"on", "of", "for", "about", "with", "in", "to", "from", "at", "by", "over", "into"}
 _SINGULAR_IN_S = re.compile(r"(ss|us|is|ics|news|series|means)$")
 
 
@@ -280,9 +287,14 @@ def _plural(noun_phrase: str) -> bool:
 
 def _fill(template: str, facts: ScenarioFacts) -> str:
     if facts.task_found and _plural(facts.task):
+        # After a preposition {task} is not the verb's subject: "the decision on {task} is".
         template = re.sub(
-            r"\{task\} (\w+)\b",
-            lambda m: "{task} " + _PLURAL_VERB.get(m.group(1), m.group(1)),
+            r"(\b\w+ )?\{task\} (\w+)\b",
+            lambda m: (
+                m.group(0)
+                if (m.group(1) or "").strip().lower() in _PREPOSITIONS
+                else (m.group(1) or "") + "{task} " + _PLURAL_VERB.get(m.group(2), m.group(2))
+            ),
             template,
         )
     text = template.format_map(_Slots(facts.slots()))
@@ -320,7 +332,8 @@ _OPENERS = {
 
 def _evidence(text: str) -> str:
     """A clause of the scenario said back to the leader; a name keeps its capital."""
-    clause = to_second_person(text.strip().strip("\"'“”").rstrip(".!?;:,"))
+    clause = CHAT_OPENER.sub("", text.strip().strip("\"'“”")).rstrip(".!?;:,")
+    clause = to_second_person(clause)
     first = clause.split(" ", 1)[0]
     if (
         clause[1:2].islower()

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "CHAT_OPENER",
     "NOT_AFTER_A_TITLE",
     "ScenarioFacts",
     "is_common_word",
@@ -38,6 +39,15 @@ _PERSON_SWAPS = [
     (r"\bus\b", "you"),
 ]
 _SWAPS = [(re.compile(p, re.I), r) for p, r in _PERSON_SWAPS]
+
+
+# A chat message's greeting or lead-in is not part of the situation: "hey quick one - my team
+# wants ..." is said back as "your team wants ...".
+CHAT_OPENER = re.compile(
+    r"^(?:(?:(?:hey|hi|hello|hiya)(?:\s+(?:all|there|team|coach))?|ok(?:ay)?|so)\b[\s,:;.!\-\u2013\u2014]+"
+    r"|(?:quick (?:one|question|q)|question)\s*[,:;.!?\-\u2013\u2014]+\s*)+",
+    re.I,
+)
 
 
 def to_second_person(text: str) -> str:

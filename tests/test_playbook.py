@@ -184,6 +184,10 @@ def test_a_verb_after_the_work_agrees_with_a_plural_work():
     )
     single = read_facts("Siobhan wants to run the analysis for the new show.")
     assert _fill("If {task} goes badly, say so.", single) == "If the analysis goes badly, say so."
+    # After a preposition the work is not the subject: the decision is.
+    assert _fill("The decision on {task} is theirs.", plural) == (
+        "The decision on the tech rehearsals is theirs."
+    )
 
 
 def test_a_verdict_no_phrase_decided_is_explained_by_the_facts_the_table_read(moves):
@@ -244,3 +248,16 @@ def test_a_quoted_clause_opening_with_a_common_word_is_lowered_but_a_name_keeps_
     )
     assert _evidence("Nobody has checked the rota.") == "nobody has checked the rota"
     assert _evidence("Fleming wants to run it.") == "Fleming wants to run it"
+
+
+def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():
+    from assistant.composer import _evidence
+
+    assert _evidence("hey quick one - my dev team wants to switch our CI") == (
+        "your dev team wants to switch your CI"
+    )
+    assert _evidence("Hi all, Priya is leading it.") == "Priya is leading it"
+    # Only a lead-in that ends in a mark is dropped, not a question that starts a sentence.
+    assert _evidence("Question for you: should I step in?") == (
+        "Question for you: should you step in"
+    )
