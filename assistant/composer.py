@@ -337,7 +337,7 @@ def _evidence(text: str) -> str:
     first = clause.split(" ", 1)[0]
     if (
         clause[1:2].islower()
-        and first.lower() not in _OPENERS
+        and re.split(r"['’]", first.lower())[0] not in _OPENERS
         and clause[:1].isupper()
         and not is_common_word(first)
     ):

@@ -248,6 +248,9 @@ def test_a_quoted_clause_opening_with_a_common_word_is_lowered_but_a_name_keeps_
     )
     assert _evidence("Nobody has checked the rota.") == "nobody has checked the rota"
     assert _evidence("Fleming wants to run it.") == "Fleming wants to run it"
+    assert (
+        _evidence("She's been a sister for eight years.") == "she's been a sister for eight years"
+    )
 
 
 def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():

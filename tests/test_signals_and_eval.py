@@ -144,6 +144,16 @@ def test_a_deadline_tonight_is_not_harm_happening_now():
     assert harm_now("Customers are being charged twice right now.")
 
 
+def test_a_team_or_service_named_after_fraud_is_not_fraud():
+    def names(text: str) -> set[str]:
+        return {s.name for s in detect_signals(text)}
+
+    assert "integrity" not in names("Nobody agrees who owns the new fraud service.")
+    assert "integrity" not in names("The fraud team say it isn't enough to act on.")
+    assert "integrity" in names("She found fraud in the supplier invoices.")
+    assert "integrity" in names("A fraudulent refund went through last night.")
+
+
 def test_a_decision_that_needs_approval_from_beyond_the_team_is_read_and_decides():
     def authority(text):
         return [s for s in detect_signals(text) if s.name == "authority"]
