@@ -153,6 +153,18 @@ def test_chat_streams_and_advise_answers_through_the_llama_cpp_openai_server(sta
     env = stack["env"]
     assert isinstance(env, dict)
     coach = build_coach(load_settings(env))
+    # Count the chunks the server sends: SmolLM2 sometimes stops after a handful of tokens,
+    # too few for the page to repeat the composed answer, so the replies alone cannot show
+    # that the words arrived as a stream (CI, session 16: 2 replies for an 8-token answer).
+    chunks: list[str] = []
+    generate = coach._generate
+
+    def counted(messages: list[object]) -> Iterator[str]:
+        for delta in generate(messages):
+            chunks.append(delta)
+            yield delta
+
+    coach._generate = counted  # type: ignore[method-assign]
     replies = list(
         coach.stream_chat(
             "My experienced nurse wants to lead the ward's new handover routine. Should I step in?"
@@ -167,7 +179,7 @@ def test_chat_streams_and_advise_answers_through_the_llama_cpp_openai_server(sta
     # first chunks, the stream ends before the composed answer is repeated.
     leaked = gate.reasons == ["revealed internal text"]
     assert gate.text or leaked, gate
-    assert len(replies) > 3 or leaked, ("tokens stream from the server", gate.reasons, gate.text)
+    assert len(chunks) > 1 or leaked, ("tokens stream from the server", gate.reasons, gate.text)
     advice = json.loads(
         _cli(
             stack,
