@@ -2,7 +2,7 @@
 
 Meaning match alone (the scenario against a move's general case and examples) put a move a
 reader would pick first in under half the answers. A reader marked, for 120 scenarios, every
-move a coach would be glad to see (`scenarios/move_choices.jsonl`; 87 more, written and
+move a coach would be glad to see (`scenarios/move_choices.jsonl`; 128 more, written and
 labelled by helpers, joined in session 16); a logistic regression over
 the composer's evidence (both encoders' fits, word overlap, the kinds the signals and everyday
 words point to, and each move's own record) learns how to weigh it. Tested on a second set
