@@ -250,11 +250,17 @@ class Conversation:
 
     @staticmethod
     def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:
-        decisive = next((c.text for c in new if c.factors), new[0].text if new else message)
+        # A clause that states a fact, else the fullest one: "ok." or "Just spoke to her
+        # properly." only lead into what the message says.
+        fullest = max(new, key=lambda c: len(c.text.split()), default=None)
+        decisive = next((c.text for c in new if c.factors), fullest.text if fullest else message)
         decisive = _CORRECTION.sub("", decisive).strip(" ,.:")
-        # "Sorry, I got that wrong: it's ..." -> what comes after the preamble.
-        preamble, colon, rest = decisive.partition(":")
-        if colon and rest.strip() and len(preamble) <= _PREAMBLE_CHARS:
-            decisive = rest.strip(" ,.")
+        # "Sorry, I got that wrong: it's ..." or "I just checked - she ..." -> what comes after
+        # the preamble.
+        for mark in (":", " - ", " – "):
+            preamble, found, rest = decisive.partition(mark)
+            if found and rest.strip() and len(preamble) <= _PREAMBLE_CHARS:
+                decisive = rest.strip(" ,.")
+                break
         decisive = to_second_person(decisive[:1].lower() + decisive[1:])
         return f"Now that I know {decisive}, I'd {_VERDICT_WORDS[verdict]}."

@@ -206,7 +206,10 @@ _VERBISH = (
     r"(?:is|was|has|had|wants|wanted|asked|asks|says|said|keeps|kept|just|runs|leads|led|told|"
     r"seems|looks|emailed|messaged|called|texted|and|,|'s|owns|will|would|can|could|"
     r"volunteered|offered|insists|thinks|came|went|missed|made|took|sent|shared|raised|"
-    r"joined|started|never|always|isn't|hasn't|doesn't|did|does|needs|handles|manages)"
+    r"joined|started|never|always|isn't|hasn't|doesn't|did|does|needs|handles|manages|"
+    # Irregular past forms, which the "-ed" alternatives elsewhere do not catch.
+    r"redid|ran|wrote|rewrote|gave|got|found|built|chose|began|brought|bought|spent|lost|"
+    r"broke|sold|taught|forgot)"
 )
 _HUMAN_VERB = re.compile(
     r"\s+(wants|wanted|asked|asks|says|said|told|tells|volunteered|offered|insists|insisted|"
@@ -251,7 +254,8 @@ _ROLE_NOUN = (
     r"supervisor|intern|trainee|apprentice|hire|"
     r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
-    r"porter|cook|student|volunteer|apprentice|technician|planner|team)s?"
+    r"porter|cook|student|volunteer|apprentice|technician|planner|postdoc|farmhand|deckhand|"
+    r"stagehand|lifeguard|guard|locum|team)s?"
 )
 _NOT_MODIFIER = (
     r"(?:and|or|but|to|of|with|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"
@@ -274,7 +278,10 @@ _ROLE_PHRASE = re.compile(
     re.I,
 )
 _BARE_ROLE = re.compile(
-    rf"(?:^|[.!?]\s+)(?P<phrase>(?:[A-Za-z][A-Za-z-]+\s+){{0,2}}{_ROLE_NOUN})\s+(?:{_VERBISH}|[a-z]+ed)\b"
+    rf"(?:^|[.!?]\s+)(?P<phrase>(?:[A-Za-z][A-Za-z-]+\s+){{0,2}}{_ROLE_NOUN})"
+    # where they work may come between: "new shift manager at the depot is running ..."
+    r"(?:\s+(?:at|on|in|from)\s+(?:the|our|my)\s+[a-z]+)?"
+    rf"\s+(?:{_VERBISH}|[a-z]+ed)\b"
 )
 _GENERIC_ROLE_WORDS = {
     "member",

@@ -156,3 +156,19 @@ def test_a_long_question_about_something_else_starts_afresh_but_a_follow_up_does
         ["My designer wants to run the client workshop alone.", "and if she's new to the team?"]
     )
     assert "client workshop" in views[-1].situation
+
+
+def test_what_changed_quotes_what_the_message_says_not_its_lead_in():
+    from assistant.conversation import Clause
+
+    def said(*texts: str) -> list[Clause]:
+        return [Clause(text=t, turn=2, factors={}) for t in texts]
+
+    filler = Conversation._what_changed(
+        "", said("ok.", "She's just messaged saying she's all set and going alone."), "step_back"
+    )
+    assert filler.startswith("Now that I know she's just messaged saying she's all set")
+    dash = Conversation._what_changed(
+        "", said("Actually I just checked - she has pitched this client five times."), "step_back"
+    )
+    assert dash.startswith("Now that I know she has pitched this client five times")

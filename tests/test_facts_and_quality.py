@@ -29,6 +29,18 @@ def test_a_person_introduced_by_their_team_is_the_owner():
     assert not read_facts("Sales from Europe grew last quarter.").owner_found
 
 
+def test_a_role_typed_without_an_article_or_before_where_they_work_is_still_the_owner():
+    facts = read_facts("Ward clerk redid the whole rota herself and two porters came to moan.")
+    assert facts.owner == "the ward clerk"
+    assert read_facts("New duty manager at the hostel is running his first week.").owner == (
+        "the new duty manager"
+    )
+    assert read_facts("A locum took over the clinic list this morning.").owner == "the locum"
+    assert read_facts("hi - my newest deckhand is running the nets alone.").owner == (
+        "your newest deckhand"
+    )
+
+
 def test_a_named_person_who_has_done_the_work_for_years_is_the_owner():
     facts = read_facts("Kwame has run our night shift for five years and wants to trial a change.")
     assert facts.owner == "Kwame"
