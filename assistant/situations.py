@@ -35,7 +35,7 @@ _CUES: dict[str, str] = {
         r"temperature log|fridge|undercooked|raw chicken|hygiene|slippery|spill"
     ),
     "data_incident": (
-        r"data\b|personal details|records?\b|spreadsheet|database|emailed|mailing list|"
+        r"data\b|personal details|records?\b|spreadsheet|database|mailing list|"
         r"password\w*|login\w*|credentials|access\b|leak\w*|exposed|public link|"
         r"addresses|phone numbers|medical notes|salar(y|ies)|passport|bank details|"
         r"card details|hack\w*|phishing|laptop|usb|attachment|cc'?d|reply[- ]all|"

@@ -35,3 +35,12 @@ def test_someone_off_sick_is_an_absence_not_a_risk_to_their_health():
     assert not detect_kinds("Two of the nurses are on sick leave this week.")
     kinds = [c.kind for c in detect_kinds("He was sick twice on shift and looks grey.")]
     assert "wellbeing" in kinds
+
+
+def test_emailing_someone_is_not_a_data_incident():
+    from assistant.situations import detect_kinds
+
+    kinds = {c.kind for c in detect_kinds("She emailed pharmacy yesterday and hasn't heard back.")}
+    assert "data_incident" not in kinds
+    leak = "He sent the salary spreadsheet to the whole company by mistake."
+    assert "data_incident" in {c.kind for c in detect_kinds(leak)}
