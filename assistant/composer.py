@@ -340,6 +340,7 @@ def _evidence(text: str) -> str:
         and re.split(r"['’]", first.lower())[0] not in _OPENERS
         and clause[:1].isupper()
         and not is_common_word(first)
+        and not re.fullmatch(r"\w+n['’]t", first)  # "Don't want to ...": no name ends in n't
     ):
         return clause  # a name or a proper noun: "Priya wants ..."
     return clause[:1].lower() + clause[1:]

@@ -251,6 +251,9 @@ def test_a_quoted_clause_opening_with_a_common_word_is_lowered_but_a_name_keeps_
     assert (
         _evidence("She's been a sister for eight years.") == "she's been a sister for eight years"
     )
+    assert _evidence("Don't want to seem like I'm checking up on her.") == (
+        "don't want to seem like you're checking up on her"
+    )
 
 
 def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():
