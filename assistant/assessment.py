@@ -204,6 +204,10 @@ class Assessor:
             notes.append(rule[0])
             verdict, question = "step_in", None
             confidence = max(final["step_in"], RULE_CONFIDENCE)
+        elif harm and harm.level == "possible" and verdict == "step_in":
+            # Someone may be at risk and the reading already calls for stepping in: act
+            # first, and ask about experience or stakes afterwards, not before.
+            question = None
         elif harm and harm.level == "possible" and verdict == "step_back":
             notes.append("Someone may be at risk, so not a plain step back until that is known.")
             verdict, question = "balanced", HARM_QUESTION

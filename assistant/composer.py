@@ -700,7 +700,14 @@ class Composer:
     ) -> list[str]:
         verdict = assessment.verdict
         drivers = [s for s in assessment.signals if s.direction == verdict]
-        others = [s for s in assessment.signals if s.direction != verdict]
+        others = [
+            s
+            for s in assessment.signals
+            if s.direction != verdict
+            # A capable owner is half of the reason to stay close (the other half being new or
+            # visible stakes), not an argument against it.
+            and not (verdict == "balanced" and (s.name, s.direction) == ("competence", "step_back"))
+        ]
         by_evidence: dict[str, list[str]] = {}
         for s in drivers:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name)

@@ -70,6 +70,11 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"start again)|once (it's|it is|they're|they are|the \w+ (is|are)) (poured|sent|signed|"
         r"published|posted|filed|out|live|in|gone|cut|demolished|deleted|announced)|"
         r"sign(ing|s)? (the|a) contract|bet the company|"
+        r"(can't|cannot|won't be able to|couldn't) (really|easily|ever|actually|just|simply) "
+        r"(exit|get out of|back out of|reverse|undo|roll (it )?back|take it back|redo it|"
+        r"start again)|(hard|impossible|no way) to (undo|reverse|take back|put back|unpick|"
+        r"claw back)|not something (you|we|they) can (undo|reverse|take back|put back)|"
+        r"(becomes?|is|are) (legally )?binding|(decisions?|calls?|choices?) (is|are) final|"
         r"(largest|biggest) (client|customer|account|deal)|million|regulator|"
         r"board (meeting|presentation)|lawsuit|press|media)\b",
     ),
@@ -155,7 +160,14 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         r"(?<!n't )(?<!not )\b((needs?|requires?|needing|requiring) (\w+('s|’s)? ){0,4}"
         r"(approval|sign-?off|permission|authori[sz]ation)|"
         r"only (the|a|an|our|their|its) ([\w'’-]+ ){1,4}can (approve|authori[sz]e|sign|change)|"
-        r"above (her|his|their|its|the team's) (spend(ing)? |budget |sign-off )?limit)\b",
+        r"above (her|his|their|its|the team's) (spend(ing)? |budget |sign-off )?limit|"
+        # a decision a named body above the team sets, or a limit it delegated
+        r"(set|decided|owned|controlled|fixed) by (the|our|their|its) ([\w'’-]+ ){0,3}"
+        r"(board|committee|council|panel|trust|regulator|ministry|head office|governors|"
+        r"trustees|executive|directors?)|"
+        r"(over|above|beyond|exceeds?) (her|his|their|its|the team's) (delegated |spend(ing)? |"
+        r"sign-off |approval )?(limit|authority)|"
+        r"goes? through (the|our) ([\w'’-]+ ){0,3}(board|committee|council|panel))\b",
     ),
     # safety, legal, ethical or dignity issues
     (

@@ -119,3 +119,25 @@ def test_factor_figures_score_each_fact_and_how_often_an_unstated_one_is_read_as
     assert figures["readiness"] == {"n": 3, "accuracy": 0.6667, "unknown_read_as_unknown": 0.5}
     assert figures["harm_now"]["accuracy"] == 0.6667
     assert figures["harm_now"]["unknown_read_as_unknown"] is None
+
+
+def test_when_someone_may_be_at_risk_and_the_lean_is_to_step_in_it_acts_before_asking():
+    from assistant.harm import HarmDetector
+
+    class Scored:
+        def harm_probabilities(self, texts: Sequence[str]) -> list[float]:
+            return [0.3 for _ in texts]  # between "possible" and "likely"
+
+    class Sure:
+        def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+            return [{"step_back": 0.001, "balanced": 0.001, "step_in": 0.998} for _ in texts]
+
+    text = "Joon has done 14-hour shifts five days running and skips her breaks."
+    read = Reads(readiness="not_ready", stakes="unknown")
+    harm = HarmDetector(Scored(), possible=0.2, likely=0.6)
+    acting = Assessor(Sure(), harm=harm, factors=read).assess(text)
+    assert acting.verdict == "step_in" and acting.clarifying_question is None
+    assert acting.harm is not None and acting.harm.level == "possible"
+    # Without the possible harm, the same reading asks what is at stake first.
+    asking = Assessor(Sure(), factors=read).assess(text)
+    assert asking.verdict == "step_in" and asking.clarifying_question == STAKES_QUESTION

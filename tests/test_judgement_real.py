@@ -88,6 +88,10 @@ DIALOGUE_FLOORS = {
     # written in session 14 from the design's table alone, frozen before any choice it decides;
     # first read: 0.68 per turn, corrections 1 of 8, questions 0.92 / 0.36
     "blind4": (150, 0.63, 0.1, 0.8, 0.3),
+    # written in session 18 from the design's table alone, frozen before the choices it first
+    # decided; first read: 0.68 per turn, corrections 4 of 8, questions 0.54 / 0.33, and one
+    # question while harm happened (now none)
+    "blind5": (155, 0.66, 0.5, 0.55, 0.25),
 }
 
 

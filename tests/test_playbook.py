@@ -206,6 +206,23 @@ def test_a_verdict_no_phrase_decided_is_explained_by_the_facts_the_table_read(mo
     assert "By the coach's rules" not in " ".join(composer.compose("x y z", other).why)
 
 
+def test_a_capable_owner_is_not_weighed_against_staying_close_but_is_against_stepping_in(moves):
+    from assistant.assessment import Assessment
+    from assistant.signals import detect_signals
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    text = "Ines is very experienced and presents our results to the board next week."
+    signals = [s for s in detect_signals(text) if s.name == "competence"]
+    assert signals and signals[0].direction == "step_back"
+    facts = {"authority": "within", "readiness": "ready", "stakes": "visible_new"}
+    close = Assessment("balanced", 0.9, signals, {}, factors=facts)
+    assert not any(line.startswith("Weighed against") for line in composer.compose(text, close).why)
+    step_in = Assessment("step_in", 0.9, signals, {})
+    assert "Weighed against it: the owner is capable" in " ".join(
+        composer.compose(text, step_in).why
+    )
+
+
 def test_when_a_row_of_the_table_decides_the_first_move_answers_it_and_the_why_says_it_once(
     moves,
 ):

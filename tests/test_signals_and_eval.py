@@ -64,6 +64,18 @@ def _names(scenario: str) -> dict[str, str]:
             "poured",
         ),
         (
+            "It's our biggest weekend and you can't really roll back a re-slot mid-shift.",
+            "stakes",
+            "step_in",
+            "can't really roll back",
+        ),
+        (
+            "Whatever is agreed on the call becomes binding once the client signs.",
+            "stakes",
+            "step_in",
+            "becomes binding",
+        ),
+        (
             "He asked me for help after trying three different fixes.",
             "help_request",
             "step_in",
@@ -161,6 +173,10 @@ def test_a_decision_that_needs_approval_from_beyond_the_team_is_read_and_decides
     assert authority("Changing the route settings needs head office sign-off.")
     assert authority("Only the divisional director can approve that.")
     assert authority("The contract is above their spend limit.")
+    assert authority("Application deadlines are set by the Academic Board.")
+    assert authority("It's £90k a year, way over her delegated limit.")
+    assert authority("Changing it goes through the council's network management team.")
+    assert not authority("The rota is set by the team itself every Monday.")
     assert not authority("She doesn't need anyone's approval for the rota.")
     verdict = Assessor(None).assess(
         "Our experienced team wants to change supplier. Anything over £50k needs governor "
