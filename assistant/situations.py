@@ -132,15 +132,16 @@ _CUES: dict[str, str] = {
 }
 _COMPILED = {kind: re.compile(rf"\b({pattern})", re.I) for kind, pattern in _CUES.items()}
 
-# How a kind is said to the leader when it explains a verdict.
+# How a kind is said to the leader when it explains a verdict. Everyday words ("contract",
+# "budget", "joke") point to a kind without proving it, hence "may".
 KIND_MEANING = {
     "wellbeing": "Someone's health or wellbeing may be at risk",
     "safety": "Someone could get hurt",
     "data_incident": "Data or access may be going where it must not",
     "ethics": "Money, records or honesty may be compromised",
-    "dignity": "Someone's dignity is at stake",
-    "legal": "A legal or regulatory duty is involved",
-    "authority": "It needs a decision or power above the team",
+    "dignity": "Someone's dignity may be at stake",
+    "legal": "A legal or regulatory duty may be involved",
+    "authority": "It may need a decision or power above the team",
     "cross_team": "Teams are stuck against each other",
     "help_request": "They asked for help after trying",
     "reflex_delegation": "The problem is coming to you before it has been tried",
