@@ -113,6 +113,26 @@ def situation_kinds(scenario: str, signals: Sequence[Signal]) -> tuple[list[str]
     return kinds, cue_kinds
 
 
+_OWNER_SIGNALS = {"competence", "confidence"}
+_SINGULAR = re.compile(r"\b(she|he|her|him|his|hers|herself|himself)\b", re.I)
+_PLURAL = re.compile(r"\b(they|them|their|theirs|themselves|everyone|all of)\b", re.I)
+_GROUPS = {"team", "crew", "staff", "department", "group", "committee", "squad", "unit", "panel"}
+
+
+def _about_the_owner(signal: Signal, facts: ScenarioFacts | None) -> bool:
+    """Whether a signal said of someone is said of the owner: "two of the senior vets still
+    refuse Sunday shifts" describes the people blocking Dana, not Dana's experience."""
+    if signal.name not in _OWNER_SIGNALS or facts is None or not facts.owner_found:
+        return True
+    owner_words = {
+        w for w in re.findall(r"[a-z]+", facts.owner.lower()) if w not in {"your", "the"}
+    }
+    said = set(re.findall(r"[a-z]+", signal.evidence.lower()))
+    group = facts.owner.endswith("s") or bool(owner_words & _GROUPS)
+    pronouns = _PLURAL if group else _SINGULAR
+    return bool(owner_words & said) or bool(pronouns.search(signal.evidence))
+
+
 def _fitting_cues(verdict: str, cues: Sequence[SituationCue]) -> list[SituationCue]:
     return [c for c in cues if c.kind in _EXPLAINS.get(verdict, set())]
 
@@ -681,7 +701,7 @@ class Composer:
             )
             for score, m in chosen
         ]
-        why = self._why(assessment, cues, harmed) if assessment else []
+        why = self._why(assessment, cues, harmed, facts) if assessment else []
         return Plan(
             verdict=verdict,
             headline=self._headline(assessment, facts, cues),
@@ -696,7 +716,10 @@ class Composer:
 
     @staticmethod
     def _why(
-        assessment: Assessment, cues: Sequence[SituationCue] = (), harmed: Sequence[str] = ()
+        assessment: Assessment,
+        cues: Sequence[SituationCue] = (),
+        harmed: Sequence[str] = (),
+        facts: ScenarioFacts | None = None,
     ) -> list[str]:
         verdict = assessment.verdict
         drivers = [s for s in assessment.signals if s.direction == verdict]
@@ -779,7 +802,7 @@ class Composer:
             lines.append(hinge)  # the lean is provisional: say which answer moves it where
         # What argues the other way comes last: a reader first needs what decided it.
         quoted = " ".join(lines)
-        for s in others[:1]:
+        for s in [o for o in others if _about_the_owner(o, facts)][:1]:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()
             said = _evidence(s.evidence)
             shown = "" if said in quoted else f" (“{said}”)"  # quoted above already

@@ -223,6 +223,24 @@ def test_a_capable_owner_is_not_weighed_against_staying_close_but_is_against_ste
     )
 
 
+def test_experience_said_of_other_people_is_not_weighed_as_the_owners(moves):
+    from assistant.assessment import Assessment
+    from assistant.signals import detect_signals
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    text = (
+        "Our practice manager, Dana, has tried three scheduling tools for the rota. Two of the "
+        "senior vets still refuse Sunday shifts, and she asked me to step in."
+    )
+    signals = detect_signals(text)
+    assert any(s.name == "competence" and s.direction == "step_back" for s in signals)
+    why = composer.compose(text, Assessment("step_in", 0.9, signals, {})).why
+    assert not any("senior vets" in line for line in why)
+    ready = "Dana has tried three tools. She is very experienced with rotas."
+    why = composer.compose(ready, Assessment("step_in", 0.9, detect_signals(ready), {})).why
+    assert any(line.startswith("Weighed against it: the owner is capable") for line in why)
+
+
 def test_when_a_row_of_the_table_decides_the_first_move_answers_it_and_the_why_says_it_once(
     moves,
 ):
