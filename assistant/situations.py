@@ -150,7 +150,7 @@ KIND_MEANING = {
     "capable_owner": "The owner is capable",
     "visible_moment": "The moment is visible",
     "growth": "There is room for them to grow",
-    "experiment": "It is a contained experiment",
+    "experiment": "It is put as a trial or experiment",
     "team_decision": "The decision belongs to the team",
     "warning_signs": "There are early warning signs",
     "performance": "There is a concern about the work",
