@@ -321,13 +321,23 @@ _NEGATION = re.compile(
 )
 
 
+_LEADERS_OWN = re.compile(
+    r"\b(I'm|I am|I was|I feel|I get|I got|makes me|made me|making me)"
+    r"( (a bit|quite|really|pretty|so|very|a little|getting|feeling))*\s*$",
+    re.I,
+)
+
+
 def detect_signals(scenario: str) -> list[Signal]:
     """Every rule that fires, strongest first, at most one per (name, direction)."""
     found: dict[tuple[str, str], Signal] = {}
     for name, direction, weight, pattern in SIGNAL_RULES:
         for match in pattern.finditer(scenario):
-            if _NEGATION.search(scenario[max(0, match.start() - 30) : match.start()]):
+            before = scenario[max(0, match.start() - 30) : match.start()]
+            if _NEGATION.search(before):
                 continue
+            if (name, direction) == ("confidence", "balanced") and _LEADERS_OWN.search(before):
+                continue  # "I'm nervous" is the leader's feeling, not the owner's readiness
             key = (name, direction)
             if key not in found:
                 found[key] = Signal(name, direction, _evidence(scenario, match), weight)

@@ -166,6 +166,17 @@ def test_a_team_or_service_named_after_fraud_is_not_fraud():
     assert "integrity" in names("A fraudulent refund went through last night.")
 
 
+def test_the_leaders_own_nerves_are_not_read_as_the_owners():
+    def unsure(text):
+        return [
+            s for s in detect_signals(text) if (s.name, s.direction) == ("confidence", "balanced")
+        ]
+
+    assert unsure("She is nervous about facing the board.")
+    assert not unsure("She's prepped well but I'm nervous.")
+    assert not unsure("Letting him run it alone makes me a bit anxious.")
+
+
 def test_a_decision_that_needs_approval_from_beyond_the_team_is_read_and_decides():
     def authority(text):
         return [s for s in detect_signals(text) if s.name == "authority"]
