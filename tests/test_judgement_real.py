@@ -92,6 +92,11 @@ DIALOGUE_FLOORS = {
     # decided; first read: 0.68 per turn, corrections 4 of 8, questions 0.54 / 0.33, and one
     # question while harm happened (now none)
     "blind5": (155, 0.66, 0.5, 0.55, 0.25),
+    # written in session 19 from the design's table alone, each frozen (hash recorded) before
+    # the choice it decided; first read: blind6 0.66 per turn, corrections 3 of 8, questions
+    # 0.60 / 0.21; blind7 0.70, 5 of 9, 0.85 / 0.34
+    "blind6": (160, 0.62, 0.25, 0.45, 0.15),
+    "blind7": (155, 0.66, 0.4, 0.7, 0.25),
 }
 
 
