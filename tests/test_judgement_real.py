@@ -94,9 +94,10 @@ DIALOGUE_FLOORS = {
     "blind5": (155, 0.66, 0.5, 0.55, 0.25),
     # written in session 19 from the design's table alone, each frozen (hash recorded) before
     # the choice it decided; first read: blind6 0.66 per turn, corrections 3 of 8, questions
-    # 0.60 / 0.21; blind7 0.70, 5 of 9, 0.85 / 0.34
+    # 0.60 / 0.21; blind7 0.70, 5 of 9, 0.85 / 0.34; blind8 0.70, 3 of 8, 0.55 / 0.22
     "blind6": (160, 0.62, 0.25, 0.45, 0.15),
     "blind7": (155, 0.66, 0.4, 0.7, 0.25),
+    "blind8": (160, 0.65, 0.25, 0.4, 0.15),
 }
 
 
