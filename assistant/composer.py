@@ -24,6 +24,7 @@ from assistant.facts import (
     CHAT_OPENER,
     ScenarioFacts,
     is_common_word,
+    lower_first,
     read_facts,
     to_second_person,
 )
@@ -363,7 +364,7 @@ def _evidence(text: str) -> str:
         and not re.fullmatch(r"\w+n['’]t", first)  # "Don't want to ...": no name ends in n't
     ):
         return clause  # a name or a proper noun: "Priya wants ..."
-    return clause[:1].lower() + clause[1:]
+    return lower_first(clause)
 
 
 class Composer:

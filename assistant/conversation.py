@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.assessment import Assessment
-from assistant.facts import NOT_AFTER_A_TITLE, to_second_person
+from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
 from assistant.signals import detect_signals
 
 __all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
@@ -262,5 +262,5 @@ class Conversation:
             if found and rest.strip() and len(preamble) <= _PREAMBLE_CHARS:
                 decisive = rest.strip(" ,.")
                 break
-        decisive = to_second_person(decisive[:1].lower() + decisive[1:])
+        decisive = to_second_person(lower_first(decisive))
         return f"Now that I know {decisive}, I'd {_VERDICT_WORDS[verdict]}."

@@ -9,6 +9,7 @@ __all__ = [
     "CHAT_OPENER",
     "NOT_AFTER_A_TITLE",
     "ScenarioFacts",
+    "lower_first",
     "is_common_word",
     "read_facts",
     "sentences",
@@ -128,6 +129,18 @@ _NOT_NAMES = frozenset(
         "friday",
         "saturday",
         "sunday",
+        # weekdays as people shorten them in chat ("move training from Tues to Weds")
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "weds",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
         "january",
         "february",
         "march",
@@ -523,6 +536,9 @@ def _name(text: str) -> str | None:
             continue  # a place: "a restaurant in Lyon", "in Abu Dhabi", "in Nigeria and Ghana"
         if _FROM_TEAM.match(text[match.end() : match.end() + 60]):
             return named
+        after_role = re.search(rf"\b(my|our)\s+(?:[\w-]+\s+){{0,2}}{_ROLE_NOUN}\s+$", before)
+        if after_role and not re.match(r"\s+[A-Z]", after):
+            return named  # named after their role: "given my shift supervisor Kerry the rota"
         if re.match(r"\s+([A-Z]|\d)", after):
             continue  # part of a longer proper noun or a label: "Year 10", "Acme Foods"
         if not _AFTER_NAME.match(after):
@@ -585,6 +601,14 @@ def _role(text: str) -> str | None:
     return best
 
 
+_PRAISED = re.compile(
+    r"^(the|your|their|his|her)\s+(?:(?:very|really|pretty|quite)\s+)?"
+    r"(?:solid[- ]looking|good[- ]looking|solid|clear|good|great|nice|decent|excellent|strong|"
+    r"detailed|thorough|sensible|brilliant)\s+(?=\w)",
+    re.I,
+)
+
+
 def _clean_np(np: str) -> str:
     np = " ".join(np.split())
     # Two objects, as after "give" or "send": "a patient his evening meds", "her the report".
@@ -597,9 +621,21 @@ def _clean_np(np: str) -> str:
     )
     np = to_second_person(np)
     np = re.sub(r"^(a|an)\s+", "the ", np, flags=re.I)
+    # How good the leader finds it is their view, not the work's name: "a solid looking rota"
+    # -> "the rota".
+    np = _PRAISED.sub(r"\1 ", np)
     # Whose it is reads oddly once the owner is named: "his own claim" -> "the claim".
     np = re.sub(r"^(his|her|their|its)\s+(own\s+)?", "the ", np, flags=re.I)
-    return np[0].lower() + np[1:] if np[:1].isupper() and not np.startswith("I ") else np
+    return lower_first(np) if not np.startswith("I ") else np
+
+
+def lower_first(text: str) -> str:
+    """The text with its first letter in lower case, to follow other words, unless its first
+    word is written in capitals ("ABSOLUTE MELTDOWN at the shop", "NHS trust")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 # The verb the scenario puts before the task, when it is in the form a headline can reuse
@@ -657,6 +693,16 @@ _HABITUAL = re.compile(
 )
 
 
+_LEADER_WANTS = re.compile(r"\bI(?:\s+(?:don't|do not|didn't|really|just|also|never))?\s*$")
+# What the leader runs is not the work at hand: "I lead the pharmacy department".
+_LEADERS_OWN = re.compile(
+    # ("Should I run the meeting?" asks about taking the work over: that is the work.)
+    r"(?<!should )(?<!shall )(?<!do )(?<!can )(?<!could )(?<!would )(?<!must )(?<!will )"
+    r"\bI\s+(?:also\s+)?(?:lead|run|manage|head|own|oversee|chair|edit|supervise|direct)\s+$",
+    re.I,
+)
+
+
 def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
     """The work ("the vendor negotiation") and what the owner is to do with it ("handle the
     vendor negotiation"), each None when the scenario does not say it plainly."""
@@ -681,6 +727,8 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
 
     for match in _INTENT.finditer(text):
         np = match.group("np")
+        if _LEADER_WANTS.search(text[max(0, match.start() - 30) : match.start()]):
+            continue  # "I don't want to knock her confidence": the leader's wish, not the work
         if usable(np) and not cut(match) and not re.search(r"\d", np):
             task = _clean_np(np)
             if match.group("leader"):  # the leader was asked to do it: the owner's part is the work
@@ -701,6 +749,7 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
             and not _HABITUAL.search(text[: m.start()])
             and not _NOT_THE_WORK.search(text[max(0, m.start() - 30) : m.start()])
             and not _DONE_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+            and not _LEADERS_OWN.search(text[max(0, m.start("np") - 40) : m.start("np")])
         ]
 
     after_verb = candidates(_TASK_AFTER_VERB)

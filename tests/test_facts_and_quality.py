@@ -1,4 +1,4 @@
-from assistant.facts import read_facts, sentences, to_second_person
+from assistant.facts import lower_first, read_facts, sentences, to_second_person
 from assistant.quality import (
     clean_quote,
     contradicts,
@@ -226,3 +226,34 @@ def test_a_clean_quote_is_a_whole_sentence_without_markdown_debris():
     assert not clean_quote('"" "What worries you most about it?')
     assert not clean_quote("** A ward manager prepares a new charge nurse.")
     assert not clean_quote("Ask {owner} what they tried before.")
+
+
+def test_a_person_named_after_their_role_is_the_owner_and_a_shortened_weekday_is_no_one():
+    facts = read_facts(
+        "I manage a depot and have given my shift supervisor Kerry the peak planning. "
+        "I don't want to knock her confidence."
+    )
+    assert facts.owner == "Kerry"
+    assert facts.task != "the confidence"  # the leader's wish, not the work
+    praised = read_facts("Kerry has put together a solid looking rota and wants to publish it.")
+    assert praised.task == "the rota"
+    weekday = read_facts("the volunteer running our U12s wants to move training from Tues to Weds")
+    assert weekday.owner not in ("Tues", "Weds")
+
+
+def test_what_the_leader_runs_is_not_the_work_unless_they_ask_about_taking_it_over():
+    facts = read_facts(
+        "I lead the pharmacy department. I handed the rollout of the new cabinets to Marcus."
+    )
+    assert facts.task != "the pharmacy department"
+    asked = read_facts(
+        "Kwame will meet a demanding new client next week. Should I run the meeting?"
+    )
+    assert asked.task == "the meeting"
+
+
+def test_a_word_in_capitals_keeps_its_capitals_when_it_follows_other_words():
+    assert (
+        lower_first("ABSOLUTE MELTDOWN at the shop today") == "ABSOLUTE MELTDOWN at the shop today"
+    )
+    assert lower_first("Every time I walk past") == "every time I walk past"
