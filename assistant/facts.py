@@ -567,6 +567,14 @@ _APPROVER = re.compile(
 )
 
 
+_AWAY = re.compile(
+    r"\s+(?:is|was|'s|’s|are|were)\s+(?:currently\s+|still\s+)?"
+    r"(?:on (?:leave|holiday|vacation|sabbatical|annual leave|maternity leave|paternity leave)|"
+    r"off sick|off work|away|out sick)\b",
+    re.I,
+)
+
+
 def _role(text: str) -> str | None:
     best: str | None = None
     bare = _BARE_ROLE.search(text)
@@ -581,6 +589,8 @@ def _role(text: str) -> str | None:
         noun = match.group("noun").lower()
         if re.search(r"\b(I'm|I am|as)\s+$", text[: match.start()], re.I):
             continue  # the leader describing themselves
+        if _AWAY.match(text[match.end() : match.end() + 30]):
+            continue  # "My deputy is on leave": whoever is away is not the one doing it
         if _APPROVER.search(text[max(0, match.start() - 40) : match.start()]):
             continue  # whoever must approve it does not own the work
         if noun.rstrip("s") in _GENERIC_ROLE_WORDS or noun in _GENERIC_ROLE_WORDS:

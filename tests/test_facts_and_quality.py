@@ -257,3 +257,10 @@ def test_a_word_in_capitals_keeps_its_capitals_when_it_follows_other_words():
         lower_first("ABSOLUTE MELTDOWN at the shop today") == "ABSOLUTE MELTDOWN at the shop today"
     )
     assert lower_first("Every time I walk past") == "every time I walk past"
+
+
+def test_someone_away_is_not_the_owner():
+    facts = read_facts(
+        "My deputy is on leave and a junior reporter has a story set to publish in an hour."
+    )
+    assert facts.owner == "the junior reporter"
