@@ -499,10 +499,34 @@ class ScenarioFacts:
         }
 
 
+# Words that open a role, capitalised only by the sentence: "Junior associate is leading ...".
+_ROLE_OPENERS = frozenset(
+    [
+        "junior",
+        "senior",
+        "acting",
+        "interim",
+        "chief",
+        "deputy",
+        "trainee",
+        "apprentice",
+        "locum",
+        "newest",
+        "newly",
+        "experienced",
+        "seasoned",
+        "veteran",
+    ]
+)
+
+
 def is_common_word(word: str) -> bool:
-    """A capitalised word that is no name: "Any", "Nobody", "Our" (a name is kept as written)."""
+    """A capitalised word that is no name: "Any", "Nobody", "Our", "Senior" (a name is kept as
+    written)."""
     lowered = word.lower()
-    return lowered in _NOT_NAMES or lowered.removesuffix("s") in _NOT_NAMES
+    return (
+        lowered in _NOT_NAMES or lowered.removesuffix("s") in _NOT_NAMES or lowered in _ROLE_OPENERS
+    )
 
 
 def _name(text: str) -> str | None:

@@ -264,3 +264,11 @@ def test_someone_away_is_not_the_owner():
         "My deputy is on leave and a junior reporter has a story set to publish in an hour."
     )
     assert facts.owner == "the junior reporter"
+
+
+def test_a_role_that_opens_a_sentence_is_not_quoted_as_a_name():
+    from assistant.composer import _evidence
+
+    said = _evidence("Junior associate is leading her first client presentation")
+    assert said.startswith("junior associate")
+    assert _evidence("Priya wants to run it").startswith("Priya")
