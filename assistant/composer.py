@@ -29,7 +29,7 @@ from assistant.facts import (
     to_second_person,
 )
 from assistant.harm import HarmReading
-from assistant.harm_kinds import HarmKinds, load_harm_kinds
+from assistant.harm_kinds import CATEGORY_KIND, HarmKinds, load_harm_kinds
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
 from assistant.signals import SIGNAL_RULES, Signal, detect_signals
@@ -134,8 +134,22 @@ def _about_the_owner(signal: Signal, facts: ScenarioFacts | None) -> bool:
     return bool(owner_words & said) or bool(pronouns.search(signal.evidence))
 
 
+_HARM_KINDS = frozenset(CATEGORY_KIND.values())
+
+
+# Kinds that describe the owner; said of the leader ("I've used the old supplier for 20
+# years") they are not about the owner.
+_OWNER_KINDS = frozenset({"capable_owner", "first_timer", "growth"})
+_THE_LEADER = re.compile(r"^\W*(?:I|I'm|I've|I'd|I'll)\b")
+
+
 def _fitting_cues(verdict: str, cues: Sequence[SituationCue]) -> list[SituationCue]:
-    return [c for c in cues if c.kind in _EXPLAINS.get(verdict, set())]
+    return [
+        c
+        for c in cues
+        if c.kind in _EXPLAINS.get(verdict, set())
+        and not (c.kind in _OWNER_KINDS and _THE_LEADER.match(c.evidence))
+    ]
 
 
 @dataclass(frozen=True)
@@ -768,6 +782,10 @@ class Composer:
             else:
                 lines.append(note)
         fitting = _fitting_cues(assessment.verdict, cues)
+        if harmed:
+            # The kind reader has said how someone may be harmed; an everyday word of another
+            # kind ("needs the data for a deadline") is not a second harm.
+            fitting = [c for c in fitting if c.kind not in _HARM_KINDS or c.kind in harmed]
         quoted = " ".join(lines)
         hinge = HINGES.get(assessment.clarifying_question or "")
         if not drivers and fitting and _evidence(fitting[0].evidence) not in quoted:
@@ -823,12 +841,14 @@ class Composer:
         head = _HEADLINE[verdict].format(
             owner=facts.owner, task=task, action=facts.slots()["action"]
         )
-        if verdict == "step_in" and not facts.task_found:
+        harm = assessment.harm
+        harm_decided = any(n.startswith(HARM_NOTE) for n in assessment.notes)
+        if verdict == "step_in" and (harm_decided or not facts.task_found):
+            # Where someone may be harmed, the harm is what to step in on, not their task
+            # ("Step in on the deadline now" for a student working alone with acid).
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]
         fitting = _fitting_cues(verdict, cues)
-        harm = assessment.harm
-        harm_decided = any(n.startswith(HARM_NOTE) for n in assessment.notes)
         decisive = (
             drivers[0].evidence
             if drivers

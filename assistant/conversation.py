@@ -151,16 +151,18 @@ class Conversation:
         previous: TurnView | None = None
         standing: list[Clause] = []
         questions_in_a_row = 0
+        said: dict[int, tuple[str, int]] = {}  # turn -> (the message, how many clauses)
         for index, message in enumerate(turns):
-            if standing and self._starts_anew(message, standing):
+            if standing and self._starts_anew(message, standing, said):
                 standing, questions_in_a_row = [], 0
                 previous = None  # a new situation: nothing earlier "changed"
             new = _clauses(message, index)
+            said[index] = (message, len(new))
             correcting = bool(_CORRECTION.search(message))
             if correcting:
                 standing = self._corrected(standing, new)
             standing = self._overridden(standing, new) + new
-            situation = self._situation(standing)
+            situation = self._situation(standing, said)
             assessment = self.assessor.assess(situation)
             if correcting and len(standing) > len(new):
                 assessment = self._restated(assessment, message)
@@ -202,7 +204,9 @@ class Conversation:
 
         return alone if together(alone.verdict) > together(assessment.verdict) else assessment
 
-    def _starts_anew(self, message: str, standing: Sequence[Clause]) -> bool:
+    def _starts_anew(
+        self, message: str, standing: Sequence[Clause], said: dict[int, tuple[str, int]]
+    ) -> bool:
         """A new situation in the same chat: said so, or a long message that does not lean
         on what was said and is about something else. Harm once stated is never dropped."""
         if _NEW_TOPIC.search(message):
@@ -213,13 +217,25 @@ class Conversation:
             return False
         if _FOLLOW_UP_START.search(message) or not self.similarity:
             return False
-        closeness = max(self.similarity(message, [self._situation(standing)]))
+        closeness = max(self.similarity(message, [self._situation(standing, said)]))
         return closeness < _SAME_SITUATION
 
-    def _situation(self, standing: Sequence[Clause]) -> str:
-        text = " ".join(
-            c.text if c.text.endswith((".", "!", "?")) else f"{c.text}." for c in standing
-        )
+    def _situation(
+        self, standing: Sequence[Clause], said: dict[int, tuple[str, int]] | None = None
+    ) -> str:
+        """The standing clauses as one text. A message none of whose clauses was dropped is
+        given as written: the models read it exactly as `assistant eval` scores a scenario
+        (rebuilt from clauses, "X; Y, and Z" became "X. Y. Z." and read differently)."""
+        said = said or {}
+        parts: list[str] = []
+        for turn in dict.fromkeys(c.turn for c in standing):
+            kept = [c for c in standing if c.turn == turn]
+            message, count = said.get(turn, ("", -1))
+            if len(kept) == count:
+                parts.append(message.strip())
+            else:
+                parts += [c.text for c in kept]
+        text = " ".join(p if p.endswith((".", "!", "?")) else f"{p}." for p in parts)
         return text[-self.max_chars :]
 
     @staticmethod

@@ -268,7 +268,9 @@ _ROLE_NOUN = (
     r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
     r"porter|cook|student|volunteer|apprentice|technician|planner|postdoc|farmhand|deckhand|"
-    r"stagehand|lifeguard|guard|locum|team)s?"
+    r"stagehand|lifeguard|guard|locum|matron|charge ?hand|aide|carer|[a-z]{3,}s(?:wo)?m[ae]n|"
+    # In a family business the owner is often a relative: "my son is taking on the farm".
+    r"son|daughter|nephew|niece|brother|sister|wife|husband|team)s?"
 )
 _NOT_MODIFIER = (
     r"(?:and|or|but|to|of|with|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"
@@ -292,8 +294,9 @@ _ROLE_PHRASE = re.compile(
 )
 _BARE_ROLE = re.compile(
     rf"(?:^|[.!?]\s+)(?P<phrase>(?:[A-Za-z][A-Za-z-]+\s+){{0,2}}{_ROLE_NOUN})"
-    # where they work may come between: "new shift manager at the depot is running ..."
-    r"(?:\s+(?:at|on|in|from)\s+(?:the|our|my)\s+[a-z]+)?"
+    # where they work may come between: "new shift manager at the depot is running ...",
+    # "the new charge hand on the packing line is doing well"
+    r"(?:\s+(?:at|on|in|from)\s+(?:the|our|my)\s+[a-z]+(?:\s+[a-z]+)?)?"
     rf"\s+(?:{_VERBISH}|[a-z]+ed)\b"
 )
 _GENERIC_ROLE_WORDS = {
@@ -558,6 +561,8 @@ def _name(text: str) -> str | None:
             re.search(rf"{place}(?:[A-Z][\w-]*\s+)?$", before) and not _APPOSITIVE.match(after)
         ):
             continue  # a place: "a restaurant in Lyon", "in Abu Dhabi", "in Nigeria and Ghana"
+        if _MESSENGER.match(text[match.end() : match.end() + 40]):
+            continue  # "Jan just mentioned Kofi burned his arm": Jan only brings the news
         if _FROM_TEAM.match(text[match.end() : match.end() + 60]):
             return named
         after_role = re.search(rf"\b(my|our)\s+(?:[\w-]+\s+){{0,2}}{_ROLE_NOUN}\s+$", before)
@@ -599,9 +604,30 @@ _AWAY = re.compile(
 )
 
 
+# Who tells the leader about it is the messenger, not the owner: "Other students told me
+# ...", "Jan just mentioned ...".
+# (Unless what they tell is about themselves: "one of my reps mentioned he's been backdating".)
+_MESSENGER = re.compile(
+    r"\s+(?:just\s+|also\s+)?(?:(?:told|tells|warned|informed)\s+(?:me|us)|mentioned)"
+    r"(?:\s+(?:to\s+me|that|,\s*pretty\s+\w+,?|casually))*"
+    r"(?!\s+(?:he|she|they|he's|she's|they've|they're|his|her|their)\b)\s",
+    re.I,
+)
+# "Our new matron is a strong clinician": a role after "is a" says what someone named before
+# is; that someone is the person.
+_PREDICATE = re.compile(
+    r"(?:^|[.!?]\s+)(?P<subject>[A-Z][a-z]+|(?:my|our|the)\s+(?:[\w-]+\s+){0,2}[\w-]+)\s+"
+    r"(?:is|was|became|has become)\s+$",
+    re.I,
+)
+_FAMILY = re.compile(r"(?:son|daughter|nephew|niece|brother|sister|wife|husband)s?$", re.I)
+
+
 def _role(text: str) -> str | None:
     best: str | None = None
     bare = _BARE_ROLE.search(text)
+    if bare and _MESSENGER.match(text[bare.end("phrase") : bare.end("phrase") + 40]):
+        bare = None
     if bare and bare.group("phrase").split()[-1].lower() not in _GENERIC_ROLE_WORDS:
         first = bare.group("phrase").split()[0].lower()
         if first not in _NOT_NAMES and first not in ("one", "two", "some", "all"):
@@ -613,6 +639,20 @@ def _role(text: str) -> str | None:
         noun = match.group("noun").lower()
         if re.search(r"\b(I'm|I am|as)\s+$", text[: match.start()], re.I):
             continue  # the leader describing themselves
+        predicate = _PREDICATE.search(text[: match.start()])
+        if predicate and match.group("det").lower() in ("a", "an"):
+            subject = predicate.group("subject")
+            if subject[:1].isupper() and " " not in subject and not is_common_word(subject):
+                return subject  # "Ngozi became a team lead ..."
+            if " " in subject:
+                return to_second_person(subject[:1].lower() + subject[1:])
+            continue
+        if _MESSENGER.match(text[match.end() : match.end() + 40]):
+            continue
+        if re.search(r"[\"'‘“]\s*$", text[: match.start()]):
+            continue  # inside a quotation: a nickname, not a person ("calls her 'the screamer'")
+        if _FAMILY.search(noun) and re.match(r"['’]s\b", text[match.end() :]):
+            continue  # "my husband's firm": a relation, not the one doing it
         if _AWAY.match(text[match.end() : match.end() + 30]):
             continue  # "My deputy is on leave": whoever is away is not the one doing it
         if _APPROVER.search(text[max(0, match.start() - 40) : match.start()]):

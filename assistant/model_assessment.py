@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
@@ -71,14 +73,7 @@ class ModelAssessor:
                 f"The {self.name} gave no valid assessment ({type(exc).__name__}); "
                 "the local assessment decided."
             )
-            return Assessment(
-                local.verdict,
-                local.confidence,
-                local.signals,
-                local.probabilities,
-                local.clarifying_question,
-                [*local.notes, note],
-            )
+            return dataclasses.replace(local, notes=[*local.notes, note])
         signals = [
             Signal(s.name, s.direction, s.evidence.strip())
             for s in result.signals
@@ -88,17 +83,28 @@ class ModelAssessor:
         if any(s.name == "integrity" for s in local.signals) and verdict != "step_in":
             verdict = "step_in"
             notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
+        # The harm net outranks any model: likely harm is a step in, possible harm never a
+        # plain step back (the local assessment has said so in its notes).
+        level = local.harm.level if local.harm else "none"
+        if level == "likely" and verdict != "step_in":
+            verdict = "step_in"
+        elif level == "possible" and verdict == "step_back":
+            verdict = "balanced"
         if verdict != local.verdict:
             confidence = round(min(confidence, local.confidence) * 0.6, 2)
             notes.append(
                 f"The {self.name} says {verdict} but the local assessment says "
                 f"{local.verdict}; confidence lowered."
             )
-        return Assessment(
-            verdict,
-            round(confidence, 2),
-            signals,
-            local.probabilities,
-            local.clarifying_question,
-            notes,
+        # The local reading's harm, facts and weightiest sentence stay: the answer's words
+        # are composed from them whichever model decided.
+        same = verdict == local.verdict
+        return dataclasses.replace(
+            local,
+            verdict=verdict,
+            confidence=round(confidence, 2),
+            signals=signals,
+            notes=notes,
+            weightiest=local.weightiest if same else None,
+            row_kinds=local.row_kinds if same else (),
         )

@@ -172,3 +172,12 @@ def test_what_changed_quotes_what_the_message_says_not_its_lead_in():
         "", said("Actually I just checked - she has pitched this client five times."), "step_back"
     )
     assert dash.startswith("Now that I know she has pitched this client five times")
+
+
+def test_a_message_is_read_as_written_and_only_one_that_lost_a_clause_is_rebuilt():
+    written = "Velocity dropped two sprints in a row; she says it's a blip, and nothing slipped."
+    assert _replay(written)[0].situation == written  # as `assistant eval` reads a scenario
+    views = _replay(VAGUE, RISKY, CORRECTED)
+    assert views[1].situation == f"{VAGUE} {RISKY}"
+    assert views[2].situation.startswith(f"{VAGUE} ")  # untouched, as written
+    assert "brand new" not in views[2].situation  # the contradicted clause is gone

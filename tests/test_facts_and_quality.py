@@ -272,3 +272,38 @@ def test_a_role_that_opens_a_sentence_is_not_quoted_as_a_name():
     said = _evidence("Junior associate is leading her first client presentation")
     assert said.startswith("junior associate")
     assert _evidence("Priya wants to run it").startswith("Priya")
+
+
+def test_whoever_brings_the_news_is_not_the_owner_unless_the_news_is_about_themselves():
+    told = read_facts(
+        "Other staff told me this morning that one of my PhD students has been working alone "
+        "in the lab at night."
+    )
+    assert told.owner == "one of your PhD students"
+    assert read_facts("Jan just mentioned that the new baker burned his arm.").owner == (
+        "the new baker"
+    )
+    about_himself = read_facts("One of our drivers told me he's been doing 14-hour shifts.")
+    assert about_himself.owner == "one of your drivers"
+
+
+def test_a_role_after_is_a_describes_the_person_named_before_it():
+    assert read_facts("Our new matron is a strong clinician and well liked.").owner == (
+        "your new matron"
+    )
+    assert read_facts("Tomasz became a shift lead in May and has to run the audit.").owner == (
+        "Tomasz"
+    )
+
+
+def test_relatives_and_trade_roles_are_people_but_a_quoted_nickname_and_a_relation_are_not():
+    assert read_facts("My daughter is taking over the shop's ordering this year.").owner == (
+        "your daughter"
+    )
+    assert read_facts("The new herdsman has been moving the cows faster.").owner == (
+        "the new herdsman"
+    )
+    nickname = read_facts("One of our aides calls a resident 'the moaner' at mealtimes.")
+    assert nickname.owner == "one of your aides"
+    relation = read_facts("can I pay the invoice myself? the supplier is my husband's firm")
+    assert relation.owner != "your husband"

@@ -98,6 +98,10 @@ DIALOGUE_FLOORS = {
     "blind6": (160, 0.62, 0.25, 0.45, 0.15),
     "blind7": (155, 0.66, 0.4, 0.7, 0.25),
     "blind8": (160, 0.65, 0.25, 0.4, 0.15),
+    # written in session 20 from the design's table alone, frozen (sha256 b9399d18...) before
+    # the choice it decided (messages read as written); first read: 0.60 per turn,
+    # corrections 4 of 8, questions 0.64 / 0.29
+    "blind9": (150, 0.56, 0.375, 0.5, 0.2),
 }
 
 

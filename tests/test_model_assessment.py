@@ -4,6 +4,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from assistant.assessment import Assessor
+from assistant.harm import HarmDetector
 from assistant.model_assessment import ModelAssessor
 
 from .support.openai_faults import FaultServer
@@ -82,3 +83,39 @@ def test_the_remote_assessor_is_sent_at_most_the_prompt_cap_whatever_it_is_given
     _assessor(server).assess(pasted)
     sent = server.requests[-1]["body"]["messages"][-1]["content"]
     assert len(sent) <= PROMPT_MAX_CHARS and sent.endswith(SCENARIO)
+
+
+class _ReadsHarm:
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def harm_probabilities(self, texts):  # type: ignore[no-untyped-def]
+        return [self.p for _ in texts]
+
+
+def _with_harm(server: FaultServer, p: float) -> ModelAssessor:
+    chat = ChatOpenAI(
+        base_url=server.base_url, api_key="sk-test", model="fake-model", max_retries=0
+    )
+    local = Assessor(None, harm=HarmDetector(_ReadsHarm(p), possible=0.2, likely=0.6))
+    return ModelAssessor(chat, local, "test model")
+
+
+def test_a_model_that_says_step_back_is_overruled_when_harm_is_likely(server):
+    server.reply = _reply("step_back")
+    result = _with_harm(server, 0.9).assess(SCENARIO)
+    assert result.verdict == "step_in"
+    assert result.harm is not None and result.harm.level == "likely"
+
+
+def test_a_model_that_says_step_back_becomes_balanced_when_harm_is_possible(server):
+    server.reply = _reply("step_back")
+    result = _with_harm(server, 0.3).assess(SCENARIO)
+    assert result.verdict == "balanced"
+
+
+def test_the_local_reading_of_harm_and_facts_reaches_the_answer_whoever_decided(server):
+    server.reply = _reply("step_back")
+    result = _with_harm(server, 0.05).assess(SCENARIO)
+    assert result.verdict == "step_back"
+    assert result.harm is not None and result.harm.level == "none"

@@ -302,3 +302,44 @@ def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():
     assert _evidence("Question for you: should I step in?") == (
         "Question for you: should you step in"
     )
+
+
+def test_where_someone_may_be_harmed_the_headline_steps_in_on_the_harm_not_their_task(moves):
+    from assistant.assessment import HARM_NOTE, Assessment
+    from assistant.harm import HarmReading
+
+    text = "Ana is working alone with acid at night. She needs the data for a deadline."
+    harm = HarmReading(0.97, "likely", "Ana is working alone with acid at night.")
+    read = Assessment("step_in", 0.9, [], {}, notes=[f"{HARM_NOTE} (97%)"], harm=harm)
+    headline = Composer(moves, [HashingEmbeddings()]).compose(text, read).headline
+    assert headline.startswith("Step in now: Ana is working alone with acid at night")
+
+
+def test_a_harm_of_another_kind_than_the_kind_reader_found_is_not_claimed_from_one_word(moves):
+    from assistant.assessment import HARM_NOTE, Assessment
+    from assistant.composer import _HARM_KINDS
+    from assistant.harm import HarmReading
+    from assistant.situations import KIND_MEANING
+
+    text = (
+        "One of my PhD students is working alone at night with hydrofluoric acid. "
+        "She says she needs the data for a deadline."
+    )
+    harm = HarmReading(0.97, "likely", text.split(". ")[0])
+    composer = Composer(moves, [HashingEmbeddings()], harm_reader=lambda s: harm)
+    harmed = composer.harm_kinds(text, harm)
+    read = Assessment("step_in", 0.9, [], {}, notes=[f"{HARM_NOTE} (97%)"], harm=harm)
+    why = composer.compose(text, read).why
+    others = [KIND_MEANING[k] for k in _HARM_KINDS - set(harmed)]
+    assert harmed and not any(line.startswith(tuple(others)) for line in why[1:])
+
+
+def test_the_leaders_own_experience_is_not_said_to_show_a_capable_owner(moves):
+    from assistant.assessment import Assessment
+
+    text = (
+        "My son wants to switch feed suppliers; the vet is happy and it is month to month. "
+        "I've used the old supplier for 20 years."
+    )
+    why = Composer(moves, [HashingEmbeddings()]).compose(text, Assessment("step_back", 0.9, [], {}))
+    assert not any("20 years" in line for line in why.why)
