@@ -115,6 +115,7 @@ def situation_kinds(scenario: str, signals: Sequence[Signal]) -> tuple[list[str]
 
 
 _OWNER_SIGNALS = {"competence", "confidence"}
+_HARM_SIGNALS = {("urgency", "step_in"), ("integrity", "step_in")}
 _SINGULAR = re.compile(r"\b(she|he|her|him|his|hers|herself|himself)\b", re.I)
 _PLURAL = re.compile(r"\b(they|them|their|theirs|themselves|everyone|all of)\b", re.I)
 _GROUPS = {"team", "crew", "staff", "department", "group", "committee", "squad", "unit", "panel"}
@@ -135,6 +136,30 @@ def _about_the_owner(signal: Signal, facts: ScenarioFacts | None) -> bool:
 
 
 _HARM_KINDS = frozenset(CATEGORY_KIND.values())
+_TO_COME = re.compile(
+    r"\b(wants? to|want(?:ed)? to|is going to|are going to|plans? to|planning to|will|about to|"
+    r"next (week|month|term|quarter|time)|tomorrow|tonight|this (afternoon|evening|weekend)|"
+    r"should I (let|check|step|leave|sit|join|be)|is due to|are due to|is set to|hopes? to|"
+    r"(?:has|have) asked to|(?:is|are) (?:leading|running|presenting) .{0,40}\b(?:on|next)\b)",
+    re.I,
+)
+_DONE = re.compile(
+    r"\b(ended|finished|went (well|badly|ok|fine|smoothly|wrong)|didn't work|did not work|"
+    r"failed|flopped|fell flat|was a (success|disaster|flop)|(?:has|have|had) (run|finished|"
+    r"ended|completed|wrapped|delivered|presented|happened)|ran\b|last (week|month|night|time)|"
+    r"yesterday|this morning|earlier today|just (finished|ran|did|came back|got back|"
+    r"happened|ended)|came back|afterwards|results? (are|were|came) in|turned out)\b",
+    re.I,
+)
+
+
+def _afterwards(do: str) -> str:
+    return f"Once it is done: {lower_first(do)}"
+
+
+def not_happened_yet(scenario: str) -> bool:
+    """Whether the scenario speaks only of something still to come."""
+    return bool(_TO_COME.search(scenario)) and not _DONE.search(scenario)
 
 
 # Kinds that describe the owner; said of the leader ("I've used the old supplier for 20
@@ -320,6 +345,17 @@ def _plural(noun_phrase: str) -> bool:
     return head.endswith("s") and not _SINGULAR_IN_S.search(head) and "'" not in head
 
 
+def _base_form(verb: str) -> str:
+    """The verb a plural subject takes: "tells" -> "tell", "pushes" -> "push"."""
+    if verb in _PLURAL_VERB:
+        return _PLURAL_VERB[verb]
+    if re.search(r"(ss|sh|ch|x|z)es$", verb):
+        return verb[:-2]
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    return verb[:-1] if not verb.endswith("ss") else verb
+
+
 def _fill(template: str, facts: ScenarioFacts) -> str:
     if facts.task_found and _plural(facts.task):
         # After a preposition {task} is not the verb's subject: "the decision on {task} is".
@@ -332,8 +368,21 @@ def _fill(template: str, facts: ScenarioFacts) -> str:
             ),
             template,
         )
+    if facts.owner_found and _plural(facts.owner) and not facts.owner.startswith("one of"):
+        # "Make sure your pickers tell ...", not "tells".
+        template = re.sub(
+            r"(\b\w+ )?\{owner\} (\w+s)\b",
+            lambda m: (
+                m.group(0)
+                if (m.group(1) or "").strip().lower() in _PREPOSITIONS
+                else (m.group(1) or "") + "{owner} " + _base_form(m.group(2))
+            ),
+            template,
+        )
     text = template.format_map(_Slots(facts.slots()))
     text = re.sub(r"\bthe the\b|\byour your\b", lambda m: m.group(0).split()[0], text)
+    # "the decision on the decision": a work named like the template's own noun is said once.
+    text = re.sub(r"\b(the (\w+)) (?:on|about|for|of) the \2\b", r"\1", text)
     # A slot that opens a sentence ("{owner} owns this") needs its capital back.
     return re.sub(r"(^|[.!?]\s+|[“\"]\s*)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
 
@@ -704,11 +753,16 @@ class Composer:
         lead = assessment.row_kinds if assessment and not harmed else ()
         chosen = self.choose(scenario, verdict, kinds, cue_kinds, harmed, lead)
         kinds = [*harmed, *(k for k in kinds if k not in harmed)]
+        # Readers marked debriefs good before an event too (book one for afterwards), but
+        # their words are written for after it: said before it, they are said as "once done".
+        ahead = not_happened_yet(scenario)
         moves = [
             PlannedMove(
                 m.id,
                 m.title,
-                _fill(m.do, facts),
+                _afterwards(_fill(m.do, facts))
+                if ahead and "debrief" in m.kinds
+                else _fill(m.do, facts),
                 _fill(m.say, facts),
                 _fill(m.watch, facts),
                 m.kinds,
@@ -716,13 +770,14 @@ class Composer:
             )
             for score, m in chosen
         ]
+        spoken = next((m for m in moves if not (ahead and "debrief" in m.kinds)), None)
         why = self._why(assessment, cues, harmed, facts) if assessment else []
         return Plan(
             verdict=verdict,
             headline=self._headline(assessment, facts, cues),
             why=why,
             moves=moves,
-            say=moves[0].say if moves else "",
+            say=spoken.say if spoken else "",
             watch=[m.watch for m in moves[:3]],
             facts=facts,
             question=assessment.clarifying_question if assessment else None,
@@ -821,7 +876,16 @@ class Composer:
             lines.append(hinge)  # the lean is provisional: say which answer moves it where
         # What argues the other way comes last: a reader first needs what decided it.
         quoted = " ".join(lines)
-        for s in [o for o in others if _about_the_owner(o, facts)][:1]:
+        # Harm the harm check has ruled out is not weighed against the verdict either: the
+        # assessor let "shutdown" or "fire" count for nothing there, and so does the answer.
+        ruled_out = harm is not None and harm.level == "none"
+        against = [
+            o
+            for o in others
+            if _about_the_owner(o, facts)
+            and not (ruled_out and (o.name, o.direction) in _HARM_SIGNALS)
+        ]
+        for s in against[:1]:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()
             said = _evidence(s.evidence)
             shown = "" if said in quoted else f" (“{said}”)"  # quoted above already

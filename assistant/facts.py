@@ -245,7 +245,11 @@ _FROM_TEAM = re.compile(
 _AFTER_NAME = re.compile(
     rf"(\s*[,.;:!?)\]]|\s+\((?=[a-z0-9])|['’]s\b|\s*$|\s+(and|or|who|{_VERBISH[3:-1]}|[a-z]+ed|[a-z]+s)\b)"
 )
-_CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+# Letters beyond ASCII count: "Tomás", "Zoë", "Søren" are names too.
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_CAPITALISED = re.compile(
+    rf"\b([{_UPPER}](?:(?![{_UPPER}])[^\W\d_]){{2,}}(?:-[{_UPPER}][^\W\d_]+)?)\b"
+)
 _SALUTATION = re.compile(
     r"(?:^|\n)\s*(?:dear|hi|hello|hey|morning|good morning)\s+(?:[A-Z][a-z]*\.?\s+)?$", re.I
 )
@@ -269,6 +273,7 @@ _ROLE_NOUN = (
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
     r"porter|cook|student|volunteer|apprentice|technician|planner|postdoc|farmhand|deckhand|"
     r"stagehand|lifeguard|guard|locum|matron|charge ?hand|aide|carer|[a-z]{3,}s(?:wo)?m[ae]n|"
+    r"fore(?:man|men)|"
     # In a family business the owner is often a relative: "my son is taking on the farm".
     r"son|daughter|nephew|niece|brother|sister|wife|husband|team)s?"
 )
@@ -288,7 +293,7 @@ _ROLE_PHRASE = re.compile(
     # A role is followed by what a person does or a break, not by another noun: in
     # "an anticoagulant dose" or "the order form" the word only describes the noun after it.
     # ("let my analyst present the numbers": a bare verb after the role counts too).
-    rf"(?=\s*(?:[,.;:!?)\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|{_BARE_VERB}|"
+    rf"(?=\s*(?:[,.;:!?()\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|{_BARE_VERB}|"
     rf"[a-z]+(?:ed|s)|[A-Z])\b)",
     re.I,
 )
@@ -700,6 +705,9 @@ def _clean_np(np: str) -> str:
     np = _PRAISED.sub(r"\1 ", np)
     # Whose it is reads oddly once the owner is named: "his own claim" -> "the claim".
     np = re.sub(r"^(his|her|their|its)\s+(own\s+)?", "the ", np, flags=re.I)
+    # How it is done is not what it is: "the internal fit-out differently" -> "the internal
+    # fit-out" (an -ly word after two or more words; "the family" and "the rally" stay).
+    np = re.sub(r"(\S+\s+\S+)\s+\w{3,}ly$", r"\1", np)
     return lower_first(np) if not np.startswith("I ") else np
 
 

@@ -86,8 +86,11 @@ class HarmDetector:
             return reading
         if len(parts) == 1:
             return HarmReading(reading.probability, reading.level, parts[0])
-        scores = self.scorer.harm_probabilities(parts)
-        best = max(range(len(parts)), key=lambda i: scores[i])
+        # The sentence whose removal lowers the reading most: read alone, a sentence loses
+        # its context ("She came to me quietly." scored highest of a fraud report's three).
+        without = [" ".join(p for j, p in enumerate(parts) if j != i) for i in range(len(parts))]
+        scores = self.scorer.harm_probabilities(without)
+        best = min(range(len(parts)), key=lambda i: scores[i])
         return HarmReading(reading.probability, reading.level, parts[best])
 
     def _reading(self, p: float) -> HarmReading:

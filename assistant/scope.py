@@ -24,7 +24,8 @@ _ROLE = re.compile(
 _PEOPLE = re.compile(
     r"\b(lead\w*|manag\w*|team\w*|staff|employee\w*|colleague\w*|report\w*|boss|delegat\w*|"
     r"coach\w*|feedback|meeting\w*|trust|people|decision\w*|mentor\w*|conflict|hire|"
-    r"supervis\w*|step (in|back)|owner\w*|crisis|deputy|volunteer\w*|nurse\w*|engineer\w*|"
+    r"supervis\w*|step (in|back)|owner\w*|owns?|owned|crisis|deputy|volunteer\w*|nurse\w*|"
+    r"engineer\w*|"
     r"student\w*|teacher\w*|worker\w*|crew|director\w*|founder\w*|roster|squad|player\w*)\b",
     re.I,
 )

@@ -307,3 +307,13 @@ def test_relatives_and_trade_roles_are_people_but_a_quoted_nickname_and_a_relati
     assert nickname.owner == "one of your aides"
     relation = read_facts("can I pay the invoice myself? the supplier is my husband's firm")
     assert relation.owner != "your husband"
+
+
+def test_how_the_work_is_done_is_not_its_name_and_a_role_may_be_followed_by_an_aside():
+    facts = read_facts("Our site foreman wants to sequence the internal fit-out differently.")
+    assert facts.task == "the internal fit-out"
+    assert read_facts("One of our foremen has been promoted to run his first job.").owner == (
+        "one of your foremen"
+    )
+    aside = read_facts("my sales lead (great, 5 yrs) is negotiating our biggest renewal solo")
+    assert aside.owner == "your sales lead"

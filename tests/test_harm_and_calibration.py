@@ -133,3 +133,20 @@ def test_the_eval_report_shows_calibration_a_reliability_plot_and_harm_figures(
     assert (report / "reliability.png").read_bytes().startswith(b"\x89PNG")
     text = (report / "report.md").read_text()
     assert "Expected calibration error" in text and "## Harm" in text
+
+
+def test_the_harm_shown_is_the_sentence_whose_removal_lowers_the_reading_most():
+    class ReadsOutOfContext:
+        # Read alone, a short sentence can score high without showing anything.
+        def harm_probabilities(self, texts):  # type: ignore[no-untyped-def]
+            return [
+                0.95 if t == "She came to me quietly." else 0.9 if "acid" in t else 0.1
+                for t in texts
+            ]
+
+    detector = HarmDetector(ReadsOutOfContext(), possible=0.2, likely=0.6)
+    reading = detector.read(
+        "She works alone with acid at night. Her supervisor is away. She came to me quietly."
+    )
+    assert reading.level == "likely"
+    assert reading.evidence == "She works alone with acid at night."

@@ -343,3 +343,66 @@ def test_the_leaders_own_experience_is_not_said_to_show_a_capable_owner(moves):
     )
     why = Composer(moves, [HashingEmbeddings()]).compose(text, Assessment("step_back", 0.9, [], {}))
     assert not any("20 years" in line for line in why.why)
+
+
+def test_a_debrief_offered_before_the_event_is_said_as_what_to_do_once_it_is_done(tmp_path):
+    from assistant.assessment import Assessment
+
+    (tmp_path / "two.md").write_text(
+        "# Playbook: test\n\n"
+        "## Thank them for the test\n\n*Applies when:* step_back · experiment, debrief\n"
+        "*When:* A test has ended.\n*Do:* Thank {owner} for running a clean test.\n"
+        '*Say:* "We now know something we did not know a month ago."\n*Watch for:* Blame.\n\n'
+        "## Fix a stop date\n\n*Applies when:* step_back · experiment\n"
+        "*When:* A test is proposed.\n*Do:* Agree an end date with {owner}.\n"
+        '*Say:* "Run it to the date we agreed."\n*Watch for:* Drift.\n'
+    )
+    composer = Composer(load_playbook(tmp_path), [HashingEmbeddings()])
+    read = Assessment("step_back", 0.9, [], {})
+    ahead = composer.compose("Priya wants to test a new email template next week.", read)
+    thanks = next(m for m in ahead.moves if "debrief" in m.kinds)
+    assert thanks.do.startswith("Once it is done: thank Priya")
+    assert ahead.say == "Run it to the date we agreed."
+    done = composer.compose("Priya ran her email template test last week; it flopped.", read)
+    assert next(m for m in done.moves if "debrief" in m.kinds).do.startswith("Thank ")
+
+
+def test_a_verb_after_a_plural_owner_agrees_with_it_but_not_after_one_of_them():
+    from assistant.composer import _fill
+
+    pickers = ScenarioFacts(
+        owner="your pickers", task="the layout", owner_found=True, task_found=True
+    )
+    assert (
+        _fill("Make sure {owner} tells the team.", pickers)
+        == "Make sure your pickers tell the team."
+    )
+    one = dataclasses.replace(pickers, owner="one of your pickers")
+    assert _fill("Make sure {owner} tells the team.", one) == (
+        "Make sure one of your pickers tells the team."
+    )
+
+
+def test_a_work_named_like_the_templates_own_noun_is_said_once():
+    from assistant.composer import _fill
+
+    facts = ScenarioFacts(
+        owner="the product team", task="the decision", owner_found=True, task_found=True
+    )
+    assert _fill("Say that the decision on {task} is theirs.", facts) == (
+        "Say that the decision is theirs."
+    )
+
+
+def test_harm_the_harm_check_ruled_out_is_not_weighed_against_the_verdict(moves):
+    from assistant.assessment import Assessment
+    from assistant.harm import HarmReading
+    from assistant.signals import Signal
+
+    text = "Our comms lead is running the notices for a planned power shutdown next month."
+    urgent = [Signal("urgency", "step_in", "a planned power shutdown next month")]
+    composer = Composer(moves, [HashingEmbeddings()])
+    none = Assessment("balanced", 0.9, urgent, {}, harm=HarmReading(0.01, "none"))
+    assert not any("Weighed against" in line for line in composer.compose(text, none).why)
+    unread = Assessment("balanced", 0.9, urgent, {})
+    assert any("Weighed against" in line for line in composer.compose(text, unread).why)
