@@ -38,9 +38,6 @@ CATEGORY_KIND = {
 REGULARISATION = 3.0
 # A second kind is named only when it is nearly as likely as the first.
 _SECOND_WITHIN = 0.5
-# Of two kinds kept, a person's body or health is said first: unsafe scaffolding is a breach
-# of a duty too, but the reason to stop the work is who could fall.
-_PEOPLE_FIRST = ("safety", "wellbeing")
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -68,7 +65,10 @@ class HarmKinds:
         kept = names[:1]
         if len(order) > 1 and p[order[1]] >= _SECOND_WITHIN * p[order[0]]:
             kept.append(names[1])
-        return sorted(kept, key=lambda kind: kind not in _PEOPLE_FIRST)
+        # The likelier kind first. (Putting a person's body or health first whatever its
+        # probability told a manager taking staff tips "someone could get hurt": on the blind
+        # harm set the first kind said was the writer's for 0.772 that way, 0.815 this way.)
+        return kept
 
 
 def load_harm_kinds(

@@ -29,16 +29,16 @@ def test_the_kind_of_harm_is_learnt_from_the_banks_categories():
     assert kinds.kinds(bag_of_words(["off a ladder, a fall"])[0])[0] == "safety"
 
 
-def test_of_two_likely_kinds_a_person_s_safety_is_named_first():
-    class Reading:  # the scaffolding case: read as more a breach of duty than a danger
-        classes_ = np.array(["legal", "safety", "wellbeing"])
+def test_of_two_likely_kinds_the_likelier_is_named_first():
+    class Reading:  # staff tips taken by a manager: first of all a matter of honesty
+        classes_ = np.array(["ethics", "safety", "wellbeing"])
 
         def predict_proba(self, x):
             return np.array([[0.55, 0.35, 0.10]])
 
     kinds = HarmKinds()
     kinds._model = Reading()
-    assert kinds.kinds(np.zeros(3)) == ["safety", "legal"]
+    assert kinds.kinds(np.zeros(3)) == ["ethics", "safety"]
 
 
 def test_every_category_of_the_harm_bank_is_a_playbook_kind():
