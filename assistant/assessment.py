@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from assistant.domain import VERDICTS
 from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
 from assistant.signals import Signal, detect_signals
+from assistant.situations import detect_kinds
 from assistant.verdict_table import table_probabilities
 
 __all__ = [
@@ -64,6 +66,22 @@ HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
     "or has that already been dealt with?"
 )
+
+
+_HARM_CUE_KINDS = ("wellbeing", "safety", "data_incident", "ethics", "dignity", "legal")
+
+
+def _unworded(harm: HarmReading, scenario: str, signals: Sequence[Signal]) -> HarmReading:
+    """A "likely" reading with no everyday word of any kind of harm and no explicit harm
+    signal counts as "possible": the net alone reads some plain updates as harm ("velocity
+    has dropped two sprints in a row" 0.72), and a forced step in needs more than that."""
+    if any(
+        (s.name, s.direction) in (("urgency", "step_in"), ("integrity", "step_in")) for s in signals
+    ):
+        return harm
+    if any(c.kind in _HARM_CUE_KINDS for c in detect_kinds(scenario)):
+        return harm
+    return dataclasses.replace(harm, level="possible")
 
 
 class ProbabilityModel(Protocol):
@@ -179,6 +197,8 @@ class Assessor:
         else:
             question = _clarifying_question(scenario, signals, final)
         harm = self.harm.read(scenario) if self.harm else None
+        if harm is not None and harm.level == "likely":
+            harm = _unworded(harm, scenario, signals)
         integrity = any(s.name == "integrity" for s in signals)
         if (harm and harm.level == "likely") or (
             integrity and (harm is None or harm.level != "none")

@@ -150,3 +150,14 @@ def test_the_harm_shown_is_the_sentence_whose_removal_lowers_the_reading_most():
     )
     assert reading.level == "likely"
     assert reading.evidence == "She works alone with acid at night."
+
+
+def test_the_harm_net_alone_with_no_word_of_any_harm_does_not_force_a_step_in():
+    plain = _assessor("balanced", 0.9).assess(
+        "Our product owner's team velocity has dropped two sprints in a row."
+    )
+    assert plain.verdict == "balanced" and plain.harm.level == "possible"
+    worded = _assessor("balanced", 0.9).assess("My chef keeps working with a burnt hand.")
+    assert worded.verdict == "step_in" and worded.harm.level == "likely"
+    not_back = _assessor("step_back", 0.9).assess("Velocity dropped two sprints in a row.")
+    assert not_back.verdict == "balanced" and not_back.clarifying_question == HARM_QUESTION
