@@ -64,6 +64,17 @@ def test_blind_set_figures_stay_above_their_floors(assessor, name):
     assert result["calibration"]["confident_wrong_share"] <= 0.12
 
 
+def test_everyday_messages_are_rarely_taken_for_harm_and_harm_in_them_is_stepped_in_on(assessor):
+    # Written blind in session 20 (80 everyday updates without harm, 40 with harm in plain
+    # words), frozen before the choice it decided; the 20 within cosine 0.6 of the training
+    # banks are left out here. Measured on these 100: accuracy 0.90, a harm false alarm on 1
+    # of 68, step in on 31 of 32 with harm.
+    result = _scored(assessor, "everyday")
+    assert result["accuracy"] >= 0.85
+    assert result["harm"]["step_back_on_harm"] == 0
+    assert result["harm"]["step_in_recall_on_harm"] >= 0.9
+
+
 def test_the_factor_heads_read_the_tables_facts_on_a_blind_set(assessor):
     # blind4's writer labelled each scenario's facts; measured harm_now 0.95, help 0.94,
     # authority 0.83, stakes 0.77, readiness 0.68 (with the model before the last retrain).
