@@ -103,7 +103,7 @@ def _with_harm(server: FaultServer, p: float) -> ModelAssessor:
 
 def test_a_model_that_says_step_back_is_overruled_when_harm_is_likely(server):
     server.reply = _reply("step_back")
-    result = _with_harm(server, 0.9).assess(SCENARIO)
+    result = _with_harm(server, 0.9).assess(f"{SCENARIO} He is working with a burnt hand.")
     assert result.verdict == "step_in"
     assert result.harm is not None and result.harm.level == "likely"
 
