@@ -130,7 +130,7 @@ class Settings(BaseModel):
         "texts and titles, fused by reciprocal rank) or dense (vectors only).",
     )
     per_source_cap: int = Field(
-        2,
+        3,
         ge=1,
         description="ASSISTANT_PER_SOURCE_CAP: most passages one document may place among the "
         "top k, so the rest come from other documents (filled from it if nothing else is left).",

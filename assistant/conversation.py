@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.assessment import Assessment
+from assistant.assessment import RULE_CONFIDENCE, Assessment
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
 from assistant.signals import detect_signals
 
@@ -75,6 +75,10 @@ _FOLLOW_UP_START = re.compile(
 
 class Assesses(Protocol):
     def assess(self, scenario: str) -> Assessment: ...
+
+
+class StatesFacts(Protocol):
+    def decisive(self, text: str) -> tuple[str, str, tuple[str, ...]] | None: ...
 
 
 @dataclass(frozen=True)
@@ -140,10 +144,12 @@ class Conversation:
         assessor: Assesses,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         max_chars: int = 4000,
+        statements: StatesFacts | None = None,
     ) -> None:
         self.assessor = assessor
         self.similarity = similarity
         self.max_chars = max_chars
+        self.statements = statements
 
     def replay(self, turns: Sequence[str]) -> list[TurnView]:
         """One view per user turn; the last one is what the coach answers with."""
@@ -152,10 +158,12 @@ class Conversation:
         standing: list[Clause] = []
         questions_in_a_row = 0
         said: dict[int, tuple[str, int]] = {}  # turn -> (the message, how many clauses)
+        opened = 0  # the turn the current situation was first told in
         for index, message in enumerate(turns):
             if standing and self._starts_anew(message, standing, said):
                 standing, questions_in_a_row = [], 0
                 previous = None  # a new situation: nothing earlier "changed"
+                opened = index
             new = _clauses(message, index)
             said[index] = (message, len(new))
             correcting = bool(_CORRECTION.search(message))
@@ -166,6 +174,8 @@ class Conversation:
             assessment = self.assessor.assess(situation)
             if correcting and len(standing) > len(new):
                 assessment = self._restated(assessment, message)
+            if assessment.verdict != "step_in":
+                assessment = self._decided_by_a_later_fact(assessment, standing, said, opened)
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
@@ -184,6 +194,39 @@ class Conversation:
             previous = TurnView(situation, assessment, tuple(standing), changed, asked)
             views.append(previous)
         return views
+
+    def _decided_by_a_later_fact(
+        self,
+        assessment: Assessment,
+        standing: Sequence[Clause],
+        said: dict[int, tuple[str, int]],
+        opened: int,
+    ) -> Assessment:
+        """A follow-up that still stands and states a fact deciding a row of the table (the
+        decision belongs beyond the team; the request comes after real attempts) decides it:
+        read alone, such a message is what the statement reader learnt from, while inside the
+        whole situation the first message outweighs it. The first message is left to the
+        assessor, which reads whole scenarios better than this reader does."""
+        if self.statements is None:
+            return assessment
+        for turn in sorted({c.turn for c in standing if c.turn > opened}, reverse=True):
+            stated = self.statements.decisive(
+                self._situation([c for c in standing if c.turn == turn], said)
+            )
+            if stated is None:
+                continue
+            _, note, kinds = stated
+            return dataclasses.replace(
+                assessment,
+                verdict="step_in",
+                confidence=round(
+                    max(assessment.probabilities.get("step_in", 0.0), RULE_CONFIDENCE), 2
+                ),
+                clarifying_question=None,
+                notes=[*assessment.notes, note],
+                row_kinds=kinds,
+            )
+        return assessment
 
     def _restated(self, assessment: Assessment, message: str) -> Assessment:
         """A correction usually restates the situation as it really is, and what is left of

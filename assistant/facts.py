@@ -216,7 +216,7 @@ _NOT_NAMES = frozenset(
     ]
 )
 _VERBISH = (
-    r"(?:is|was|has|had|wants|wanted|asked|asks|says|said|keeps|kept|just|runs|leads|led|told|"
+    r"(?:is|was|has|had|wants|want|wanted|asked|asks|says|said|keeps|kept|just|runs|leads|led|told|"
     r"seems|looks|emailed|messaged|called|texted|and|,|'s|owns|will|would|can|could|"
     r"volunteered|offered|insists|thinks|came|went|missed|made|took|sent|shared|raised|"
     r"joined|started|never|always|isn't|hasn't|doesn't|did|does|needs|handles|manages|"
@@ -267,7 +267,9 @@ _NOT_PEOPLE_ENT = (
 _ROLE_NOUN = (
     # "-ent" names people (student, resident, agent) but also verbs and adjectives.
     rf"(?:[a-z]{{3,}}(?:er|or|ist|ant|ee|ian)|(?!{_NOT_PEOPLE_ENT}\b)[a-z]{{3,}}(?<!m)ent|lead|deputy|"
-    r"head (?:of [a-z]{3,}|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
+    # "head of customer success", "head of people operations": a second word that is no verb
+    r"head (?:of [a-z]{3,}(?: (?!(?:is|was|has|had|and|or|but|who|to|will|would|can)\b)"
+    r"[a-z]{3,}(?:ss|ions|ment|ing|y)\b)?|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
     r"supervisor|intern|trainee|apprentice|hire|"
     r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
@@ -542,6 +544,8 @@ def _name(text: str) -> str | None:
         word = match.group(1)
         if is_common_word(word) or re.search(r"(ing|tion|ment|ness)$", word):
             continue
+        if _NAMED_ROLE.fullmatch(word.lower()):
+            continue  # "Paralegal has asked ...": a role capitalised by its sentence
         before = text[: match.start()]
         after = text[match.end() : match.end() + 20]
         if _SALUTATION.search(before):
@@ -628,9 +632,30 @@ _PREDICATE = re.compile(
 _FAMILY = re.compile(r"(?:son|daughter|nephew|niece|brother|sister|wife|husband)s?$", re.I)
 
 
+# Roles that are never first names, so a sentence's capital does not make them one:
+# "Paralegal has asked to draft ...", "Intern wants to ...", "Team want to ...". (The
+# suffix patterns of _ROLE_NOUN would take Tyler, Parker or Connor for roles.)
+_NAMED_ROLE = re.compile(
+    r"(?:intern|trainee|apprentice|paralegal|nurse|chef|supervisor|manager|analyst|technician|"
+    r"volunteer|student|clerk|assistant|officer|locum|carer|medic|registrar|planner|"
+    r"receptionist|cashier|dispatcher|engineer|developer|designer|teacher|driver|contractor|"
+    r"consultant|accountant|coordinator|team|staff|crew)s?"
+)
+
+
+def _bare_role_at_a_capital(text: str) -> re.Match[str] | None:
+    lowered = re.sub(
+        r"(^|[.!?]\s+)([A-Z])(?=[a-z]+\s)", lambda m: m.group(1) + m.group(2).lower(), text
+    )
+    bare = _BARE_ROLE.search(lowered)
+    if bare and _NAMED_ROLE.fullmatch(bare.group("phrase")):
+        return bare
+    return None
+
+
 def _role(text: str) -> str | None:
     best: str | None = None
-    bare = _BARE_ROLE.search(text)
+    bare = _BARE_ROLE.search(text) or _bare_role_at_a_capital(text)
     if bare and _MESSENGER.match(text[bare.end("phrase") : bare.end("phrase") + 40]):
         bare = None
     if bare and bare.group("phrase").split()[-1].lower() not in _GENERIC_ROLE_WORDS:

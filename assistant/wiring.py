@@ -168,8 +168,13 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
 
         assessor = ModelAssessor(chat_model, assessor, chat_name)
     composer = overrides.get("composer") or build_composer(settings, embedder, assessor)
+    from assistant.statements import StatementReader
+
     conversation = Conversation(
-        assessor, similarity=_cosine(embedder), max_chars=settings.max_message_chars
+        assessor,
+        similarity=_cosine(embedder),
+        max_chars=settings.max_message_chars,
+        statements=StatementReader.load_or_fit(settings.cache_dir / "statements.pkl"),
     )
     return Coach(
         retriever,

@@ -181,3 +181,68 @@ def test_a_message_is_read_as_written_and_only_one_that_lost_a_clause_is_rebuilt
     assert views[1].situation == f"{VAGUE} {RISKY}"
     assert views[2].situation.startswith(f"{VAGUE} ")  # untouched, as written
     assert "brand new" not in views[2].situation  # the contradicted clause is gone
+
+
+def _statements():
+    from assistant.statements import StatementReader
+
+    return StatementReader.fit(
+        [
+            {"text": t, "factor": "authority", "value": "beyond"}
+            for t in (
+                "Any change to the rota has to be approved by HR and the union.",
+                "Opening hours are set by the council, we can't change them ourselves.",
+                "That budget line needs the finance committee's sign-off.",
+            )
+        ]
+        + [
+            {"text": t, "factor": "none", "value": "none"}
+            for t in (
+                "The review meeting is on Thursday after lunch.",
+                "There are nine of us in the team, most part-time.",
+                "She has been here about two years.",
+            )
+        ]
+    )
+
+
+class _AlwaysStepBack:
+    def assess(self, scenario: str) -> Assessment:
+        return Assessment(
+            verdict="step_back",
+            confidence=0.9,
+            signals=[],
+            probabilities={"step_back": 0.9, "balanced": 0.08, "step_in": 0.02},
+        )
+
+
+LATER_FACT = "Any change to the rota has to be approved by HR and the union."
+
+
+def test_a_follow_up_stating_the_decision_belongs_beyond_the_team_decides_step_in():
+    views = Conversation(_AlwaysStepBack(), statements=_statements()).replay(
+        ["The nurses want to swap their weekend rota pattern. Let them?", LATER_FACT]
+    )
+    assert views[0].assessment.verdict == "step_back"
+    last = views[-1]
+    assert last.assessment.verdict == "step_in"
+    assert last.assessment.row_kinds == ("authority",)
+    assert any("beyond the team" in note for note in last.assessment.notes)
+    assert last.changed and last.changed.startswith("Now that I know any change to the rota")
+
+
+def test_a_later_fact_keeps_deciding_while_it_stands_but_not_in_a_new_situation():
+    views = Conversation(_AlwaysStepBack(), statements=_statements()).replay(
+        [
+            "The nurses want to swap their weekend rota pattern.",
+            LATER_FACT,
+            "The ward sister has done rota changes before.",
+            "Different question: my analyst wants to rename the dashboard tabs.",
+        ]
+    )
+    assert [v.assessment.verdict for v in views] == ["step_back", "step_in", "step_in", "step_back"]
+
+
+def test_the_first_message_is_left_to_the_assessor_that_reads_whole_situations():
+    views = Conversation(_AlwaysStepBack(), statements=_statements()).replay([LATER_FACT])
+    assert views[0].assessment.verdict == "step_back"

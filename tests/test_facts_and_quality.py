@@ -317,3 +317,22 @@ def test_how_the_work_is_done_is_not_its_name_and_a_role_may_be_followed_by_an_a
     )
     aside = read_facts("my sales lead (great, 5 yrs) is negotiating our biggest renewal solo")
     assert aside.owner == "your sales lead"
+
+
+def test_a_role_capitalised_by_its_sentence_is_a_role_and_a_name_stays_a_name():
+    assert read_facts("Paralegal has asked to draft the update letter.").owner == "the paralegal"
+    assert read_facts("Intern wants to rewrite the onboarding guide.").owner == "the intern"
+    assert read_facts("Team want to change how on-call is paid.").owner == "the team"
+    assert read_facts("Tyler wants to rewrite the onboarding guide.").owner == "Tyler"
+    assert read_facts("Parker asked to run the standup.").owner == "Parker"
+
+
+def test_a_head_of_a_two_word_function_is_named_whole_but_not_with_its_verb():
+    assert (
+        read_facts("Our new head of customer success is running her first QBR.").owner
+        == "your new head of customer success"
+    )
+    assert read_facts("My head of operations runs the audit.").owner == "your head of operations"
+    assert (
+        read_facts("Our head of finance wants to move the close.").owner == "your head of finance"
+    )

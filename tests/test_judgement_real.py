@@ -113,6 +113,10 @@ DIALOGUE_FLOORS = {
     # the choice it decided (messages read as written); first read: 0.60 per turn,
     # corrections 4 of 8, questions 0.64 / 0.29
     "blind9": (150, 0.56, 0.375, 0.5, 0.2),
+    # written in session 21 from the design's table alone, frozen (sha256 b9f02fce...) before
+    # the choice it decided (a later message stating a deciding fact); first read: 0.705 per
+    # turn, 0.718 after, corrections 5 of 8, questions 0.56 / 0.28
+    "blind10": (145, 0.66, 0.5, 0.45, 0.2),
 }
 
 
