@@ -136,6 +136,33 @@ def _about_the_owner(signal: Signal, facts: ScenarioFacts | None) -> bool:
 
 
 _HARM_KINDS = frozenset(CATEGORY_KIND.values())
+
+
+def _only_restates(sentence: str, facts: ScenarioFacts) -> bool:
+    """The sentence says no more than the headline already does: who and what ("Step back
+    and let your warehouse team switch the picking route: your warehouse team wants to switch
+    the picking route to a new zone layout next week")."""
+    if not (facts.task_found and facts.owner_found):
+        return False
+    said = sentence.lower()
+    owner = re.sub(r"^(the|your|my|our)\s+", "", facts.owner.lower())
+    task = re.sub(r"^(the|your|my|our|a|an|this|that)\s+", "", facts.task.lower())
+    return owner in said and task in said
+
+
+def _harm_ruled_out(assessment: Assessment | None, harmed: Sequence[str]) -> bool:
+    """The coach itself reads no harm: the harm net says none, no kind of harm is read and no
+    explicit signal of harm now or of a breached line. A move that begins "halt the harmful
+    activity" would then contradict the answer it sits in (a request for help with a model
+    whose totals drift got it beside "they asked for help after really trying")."""
+    if assessment is None or assessment.harm is None or assessment.harm.level != "none":
+        return False
+    explicit = any(
+        s.name in ("urgency", "integrity") and s.direction == "step_in" for s in assessment.signals
+    )
+    return not harmed and not explicit
+
+
 _TO_COME = re.compile(
     r"\b(wants? to|want(?:ed)? to|is going to|are going to|plans? to|planning to|will|about to|"
     r"next (week|month|term|quarter|time)|tomorrow|tonight|this (afternoon|evening|weekend)|"
@@ -665,11 +692,15 @@ class Composer:
         cue_kinds: Sequence[str] = (),
         harm_kinds: Sequence[str] = (),
         lead: Sequence[str] = (),
+        no_harm_now: bool = False,
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other; with `lead`
         (the kinds of the table's row that decided), the best-ranked move of those kinds
-        first, since it answers what decided the verdict."""
+        first, since it answers what decided the verdict. With `no_harm_now`, no move written
+        for harm happening now ("halt the harmful activity") is offered."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
+        if no_harm_now:
+            ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
         if self.ranker is not None:
             return self._led(self._choose_learnt(ranked), ranked, lead)
         general = self._vectors()[0][self._first_rows()]
@@ -751,7 +782,9 @@ class Composer:
         kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
         harmed = self.harm_kinds(scenario, assessment.harm if assessment else None)
         lead = assessment.row_kinds if assessment and not harmed else ()
-        chosen = self.choose(scenario, verdict, kinds, cue_kinds, harmed, lead)
+        chosen = self.choose(
+            scenario, verdict, kinds, cue_kinds, harmed, lead, _harm_ruled_out(assessment, harmed)
+        )
         kinds = [*harmed, *(k for k in kinds if k not in harmed)]
         # Readers marked debriefs good before an event too (book one for afterwards), but
         # their words are written for after it: said before it, they are said as "once done".
@@ -922,7 +955,7 @@ class Composer:
             if fitting
             else assessment.weightiest
         )
-        if decisive:
+        if decisive and not _only_restates(decisive, facts):
             # The decisive fact, said back to the leader: the sentence a reader recognises
             # their own situation in (the why below quotes it and names what it shows).
             fact = _evidence(decisive)

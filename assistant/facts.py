@@ -65,6 +65,18 @@ def to_second_person(text: str) -> str:
 
 _NOT_NAMES = frozenset(
     [
+        # how a correction or an aside opens: "Actually, the layout touches the fire exits"
+        "actually",
+        "sorry",
+        "wait",
+        "oops",
+        "hang",
+        "well",
+        "apparently",
+        "honestly",
+        "basically",
+        "update",
+        "correction",
         "i",
         "i'm",
         "i've",

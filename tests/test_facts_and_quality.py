@@ -336,3 +336,9 @@ def test_a_head_of_a_two_word_function_is_named_whole_but_not_with_its_verb():
     assert (
         read_facts("Our head of finance wants to move the close.").owner == "your head of finance"
     )
+
+
+def test_the_word_a_correction_opens_with_is_no_name():
+    for opener in ("Actually", "Sorry", "Wait", "Update", "Correction"):
+        facts = read_facts(f"{opener}, the layout touches the fire exit routes.")
+        assert not facts.owner_found, opener

@@ -406,3 +406,32 @@ def test_harm_the_harm_check_ruled_out_is_not_weighed_against_the_verdict(moves)
     assert not any("Weighed against" in line for line in composer.compose(text, none).why)
     unread = Assessment("balanced", 0.9, urgent, {})
     assert any("Weighed against" in line for line in composer.compose(text, unread).why)
+
+
+def test_no_move_for_harm_happening_now_is_offered_when_the_coach_reads_no_harm(moves):
+    from assistant.assessment import Assessment
+    from assistant.harm import HarmReading
+    from assistant.signals import detect_signals
+
+    text = (
+        "My analyst has been stuck on the forecast model for two days, tried the obvious "
+        "fixes, and has asked me for help. The totals keep drifting and nobody can see why."
+    )
+    composer = Composer(moves, [HashingEmbeddings()])
+    no_harm = Assessment(
+        "step_in", 0.9, detect_signals(text), {}, harm=HarmReading(0.02, "none", None)
+    )
+    possible = dataclasses.replace(no_harm, harm=HarmReading(0.4, "possible", None))
+    assert not any("harm_now" in m.kinds for m in composer.compose(text, no_harm).moves)
+    scored = composer.choose(text, "step_in", no_harm_now=False)
+    assert any("harm_now" in m.kinds for _, m in scored), "the filter, not the ranking, excludes"
+    assert composer.compose(text, possible).moves  # a possible harm keeps every move open
+
+
+def test_the_headline_does_not_say_back_a_sentence_that_only_restates_who_and_what(moves):
+    from assistant.assessment import Assessment
+
+    text = "Our warehouse team wants to switch the picking route to a new zone layout next week."
+    read = Assessment("step_back", 0.9, [], {}, weightiest=text)
+    headline = Composer(moves, [HashingEmbeddings()]).compose(text, read).headline
+    assert headline == "Step back and let your warehouse team switch the picking route."
