@@ -75,6 +75,35 @@ def test_everyday_messages_are_rarely_taken_for_harm_and_harm_in_them_is_stepped
     assert result["harm"]["step_in_recall_on_harm"] >= 0.9
 
 
+def test_incidents_already_dealt_with_and_harm_left_unhandled_are_told_apart_as_measured(
+    assessor,
+):
+    # Written blind in session 21 (60 incidents a capable owner has already dealt with, 60 where
+    # harm goes on, many in calm words), frozen (sha256 6ed1045d...) before the choice it
+    # decided (a reader of "already dealt with", not kept). Measured: accuracy 0.683, step back
+    # on 2 of the 60 with harm (black mould where a newborn sleeps left on a 12-week list; a
+    # cracked playground platform left open), step in on 0.95 of them, false alarms on 0.38 of
+    # the handled ones. The floors keep what is reached; #14's targets are not met here.
+    result = _scored(assessor, "handled")
+    assert result["accuracy"] >= 0.63
+    assert result["harm"]["step_back_on_harm"] <= 3
+    assert result["harm"]["step_in_recall_on_harm"] >= 0.9
+
+
+def test_harm_in_plain_words_framed_as_a_question_of_delegation_is_stepped_in_on_as_measured(
+    assessor,
+):
+    # Written blind in session 21 (50 harm in plain words, each asking "can I leave this with
+    # X?", 50 look-alikes), frozen (sha256 c1cb41cd...) before the choice it decided (a lower
+    # "possible" threshold, not kept). Measured: accuracy 0.80, step back on 4 of the 50 with
+    # harm (a swing with a snapped chain still in use: harm 0.00, step back 0.98), step in on
+    # 0.90. The floors keep what is reached; #14's targets are not met here.
+    result = _scored(assessor, "plainharm")
+    assert result["accuracy"] >= 0.74
+    assert result["harm"]["step_back_on_harm"] <= 5
+    assert result["harm"]["step_in_recall_on_harm"] >= 0.85
+
+
 def test_the_factor_heads_read_the_tables_facts_on_a_blind_set(assessor):
     # blind4's writer labelled each scenario's facts; measured harm_now 0.95, help 0.94,
     # authority 0.83, stakes 0.77, readiness 0.68 (with the model before the last retrain).
