@@ -292,7 +292,7 @@ _ROLE_NOUN = (
     r"son|daughter|nephew|niece|brother|sister|wife|husband|team)s?"
 )
 _NOT_MODIFIER = (
-    r"(?:and|or|but|to|of|with|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"
+    r"(?:and|or|but|to|of|with|about|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"
     r"asked|asks|keeps?|says|said|just|also|never|always|told|seems|made|took|does|did|"
     r"isn't|hasn't|doesn't|in|on|at|for|from|by|the|a|an|my|our|his|her|their)"
 )

@@ -342,3 +342,9 @@ def test_the_word_a_correction_opens_with_is_no_name():
     for opener in ("Actually", "Sorry", "Wait", "Update", "Correction"):
         facts = read_facts(f"{opener}, the layout touches the fire exit routes.")
         assert not facts.owner_found, opener
+
+
+def test_a_team_talked_about_is_still_the_team_that_owns_it():
+    facts = read_facts("bit of grumbling in the design team about the new ticket template")
+    assert facts.owner == "the design team"
+    assert read_facts("Our analyst is worried about the forecast.").owner == "your analyst"
