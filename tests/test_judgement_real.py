@@ -117,6 +117,30 @@ def test_safe_look_alikes_of_deferred_harm_and_the_harm_itself_hold_their_floors
     assert result["harm"]["step_in_recall_on_harm"] >= 0.93
 
 
+# Written blind in session 22 by three helpers from the verdict table alone (60 harm in plain
+# words, at least half with a capable-sounding owner whose fix waits while people stay exposed;
+# 60 look-alikes: incidents fully dealt with, alarming words with no harm), each frozen
+# (sha256 6aacdb06..., 54a571ad..., ec1fe6a7...) before the choice it decided (none kept:
+# docs/decisions-session22.md); the items within cosine or word overlap 0.6 of the banks are
+# left out. Measured (accuracy, step backs on harm, step-in recall on harm): 0.826, 3 of 55,
+# 0.89; 0.812, 1 of 49, 0.94; 0.850, 1 of 44, 0.93. The floors keep what is reached; #14's
+# targets (0.90, none, 0.95) are not met.
+_SAFETY_NET_FLOORS = {
+    "safetynet": (0.78, 4, 0.84),
+    "safetynet2": (0.77, 2, 0.89),
+    "safetynet3": (0.81, 2, 0.88),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SAFETY_NET_FLOORS))
+def test_harm_left_running_while_its_fix_waits_holds_its_floors(assessor, name):
+    accuracy, step_backs, recall = _SAFETY_NET_FLOORS[name]
+    result = _scored(assessor, name)
+    assert result["accuracy"] >= accuracy
+    assert result["harm"]["step_back_on_harm"] <= step_backs
+    assert result["harm"]["step_in_recall_on_harm"] >= recall
+
+
 def test_the_factor_heads_read_the_tables_facts_on_a_blind_set(assessor):
     # blind4's writer labelled each scenario's facts; measured harm_now 0.95, help 0.94,
     # authority 0.83, stakes 0.77, readiness 0.68 (with the model before the last retrain).
