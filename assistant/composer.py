@@ -81,10 +81,6 @@ _SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("warning_signs", "balanced"): ("warning_signs", "performance"),
 }
 _CLOSING_KINDS = {"hand_back", "debrief"}
-# Two "do" lines at least this close in meaning (MiniLM cosine) read as the same advice ("stop
-# the work immediately and make the area safe" / "stop that part of the work and have it made
-# safe": 0.69); 221 of the playbook's 27,028 pairs of moves are this close.
-_REPEATS_ADVICE = 0.65
 _FITTED: dict[str, MoveRanker] = {}  # learnt rankers of this process, by what they learnt from
 _CUES_USED = 3  # situation kinds read from everyday words that also steer the choice
 # Which kinds of situation can explain which verdict (a cue that argues the other way is
@@ -494,7 +490,6 @@ class Composer:
         owners = [i for i, m in enumerate(self.moves) for _ in m.matching_texts()]
         self._owner = np.array(owners)
         self._matrices: list[np.ndarray] | None = None
-        self._advice_matrix: np.ndarray | None = None
         # The harm net's reading, so that the ranker learns from what it will be shown.
         self.harm_reader = harm_reader
         self._harm_kinds: HarmKinds | None = None
@@ -598,33 +593,27 @@ class Composer:
         digest = hashlib.sha256("\n".join([str(name), *texts]).encode()).hexdigest()[:16]
         return self.cache_dir / f"playbook-vectors-{digest}.npy"
 
-    def _embedded(self, index: int, texts: list[str]) -> np.ndarray:
-        """Unit rows for texts under one encoder, read from the cache folder when there."""
-        cached = self._cache_file(index, texts)
-        if cached is not None and cached.is_file():
-            return np.load(cached)
-        raw = np.asarray(self.encoders[index].embed_documents(texts), dtype=np.float32)
-        norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        matrix: np.ndarray = raw / np.where(norms == 0, 1.0, norms)
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial.npy")
-            np.save(partial, matrix)
-            partial.replace(cached)
-        return matrix
-
     def _vectors(self) -> list[np.ndarray]:
         """Per encoder, one unit row per matching text of every move."""
         if self._matrices is None:
             texts = [t for m in self.moves for t in m.matching_texts()]
-            self._matrices = [self._embedded(i, texts) for i in range(len(self.encoders))]
+            matrices = []
+            for index, encoder in enumerate(self.encoders):
+                cached = self._cache_file(index, texts)
+                if cached is not None and cached.is_file():
+                    matrix = np.load(cached)
+                else:
+                    matrix = np.asarray(encoder.embed_documents(texts), dtype=np.float32)
+                    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                    matrix = matrix / np.where(norms == 0, 1.0, norms)
+                    if cached is not None:
+                        cached.parent.mkdir(parents=True, exist_ok=True)
+                        partial = cached.with_suffix(".partial.npy")
+                        np.save(partial, matrix)
+                        partial.replace(cached)
+                matrices.append(matrix)
+            self._matrices = matrices
         return self._matrices
-
-    def _advice(self) -> np.ndarray:
-        """One unit row per move for what it tells the leader to do (its "do" line)."""
-        if self._advice_matrix is None:
-            self._advice_matrix = self._embedded(0, [m.do for m in self.moves])
-        return self._advice_matrix
 
     def encoder_fits(self, scenario: str) -> list[np.ndarray]:
         """Per encoder, how well each move fits: the mean of the move's two closest texts."""
@@ -764,7 +753,6 @@ class Composer:
         """Greedy maximal marginal relevance: each pick the best fit not saying what a
         chosen move already says."""
         pool = list(pool)
-        advice = self._advice()
         chosen: list[tuple[float, int]] = []
         while pool and len(chosen) < (limit or self.per_answer):
 
@@ -775,13 +763,8 @@ class Composer:
                 return item[0] - redundancy * overlap
 
             best = max(pool, key=mmr)
-            pool.remove(best)
-            # Moves for different situations can still tell the leader to do the same thing
-            # ("stop the work and make it safe" twice): a reader sees the repeat, the labels
-            # the penalty was tuned on cannot, so a near-repeat of advice is left out.
-            if any(float(advice[best[1]] @ advice[j]) >= _REPEATS_ADVICE for _, j in chosen):
-                continue
             chosen.append(best)
+            pool.remove(best)
         return chosen
 
     def _first_rows(self) -> np.ndarray:

@@ -435,23 +435,3 @@ def test_the_headline_does_not_say_back_a_sentence_that_only_restates_who_and_wh
     read = Assessment("step_back", 0.9, [], {}, weightiest=text)
     headline = Composer(moves, [HashingEmbeddings()]).compose(text, read).headline
     assert headline == "Step back and let your warehouse team switch the picking route."
-
-
-def test_two_moves_that_tell_the_leader_to_do_the_same_thing_are_not_both_offered(tmp_path):
-    same = "*Do:* Stop the work now and have the area made safe before anything else.\n"
-    (tmp_path / "three.md").write_text(
-        "# Playbook: test\n\n"
-        "## Stop unsafe work\n\n*Applies when:* step_in · safety\n"
-        f"*When:* Someone is working without protection.\n{same}"
-        '*Say:* "We stop here."\n*Watch for:* Blame.\n\n'
-        "## Stop a contractor's hazard\n\n*Applies when:* step_in · safety\n"
-        f"*When:* A contractor's kit is left unguarded on your site.\n{same}"
-        '*Say:* "Your kit, our site."\n*Watch for:* Passing it on.\n\n'
-        "## Thank whoever spoke up\n\n*Applies when:* step_in · safety\n"
-        "*When:* Someone raised a hazard.\n*Do:* Thank {owner} for raising it.\n"
-        '*Say:* "Thank you for telling me."\n*Watch for:* Silence next time.\n'
-    )
-    composer = Composer(load_playbook(tmp_path), [HashingEmbeddings()])
-    chosen = composer.choose("The crew are on the scaffold without harnesses.", "step_in")
-    assert len(chosen) == 2
-    assert sum(m.do.startswith("Stop the work now") for _, m in chosen) == 1
