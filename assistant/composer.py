@@ -215,10 +215,10 @@ class ChoiceWeights:
     encoder_mix: float = 0.5  # share of the fine-tuned encoder in the fit (rest: plain MiniLM)
     closer_margin: float = float("inf")  # a closing move replaces the last one within this
     drop_below: float = float("inf")  # a fourth move this far below the best is left out
-    # With a learnt ranker (probabilities rather than fits). Cross-validated precision was
-    # best with no redundancy penalty (0.42 against 0.415 at 0.15), but labels cannot see two
-    # moves saying the same thing twice, and a reader can: a small penalty stays.
-    learnt_redundancy: float = 0.15
+    # With a learnt ranker (probabilities rather than fits). Cross-validated precision is
+    # best with no redundancy penalty; the repeats a reader sees and labels cannot are kept
+    # out by the playbook's "Same advice as" instead (0.15 until session 24).
+    learnt_redundancy: float = 0.0
     keep_above: float = 0.5  # a fourth or fifth move needs at least this probability
 
 
@@ -710,8 +710,11 @@ class Composer:
         if verdict and closers and chosen:
             # Closing the loop (handing back, a debrief) belongs in an answer when it fits
             # about as well as the last move it would replace.
-            picked = {i for _, i in chosen}
-            closer = next(((s, i) for s, i in closers if i not in picked), None)
+            kept = [self.moves[i] for _, i in chosen[:-1]]
+            closer = next(
+                ((s, i) for s, i in closers if not any(self.moves[i].repeats(m) for m in kept)),
+                None,
+            )
             if closer and closer[0] >= chosen[-1][0] - self.weights.closer_margin:
                 chosen[-1] = closer
         if chosen:
@@ -733,7 +736,7 @@ class Composer:
             if best is None:
                 return chosen
             first, chosen = (best[0], self.moves[best[1]]), chosen[:-1]
-        return [first, *(c for c in chosen if c is not first)]
+        return [first, *(c for c in chosen if not c[1].repeats(first[1]))]
 
     def _choose_learnt(self, ranked: list[tuple[float, int]]) -> list[tuple[float, Move]]:
         """Three to five moves by the ranker's probability, a near-repeat passed over; a
@@ -751,7 +754,9 @@ class Composer:
         limit: int | None = None,
     ) -> list[tuple[float, int]]:
         """Greedy maximal marginal relevance: each pick the best fit not saying what a
-        chosen move already says."""
+        chosen move already says. A move giving the same advice as a chosen one (the
+        playbook's "Same advice as") is passed over outright: readers see a repeat there
+        that no similarity of the moves' words measured (session 23)."""
         pool = list(pool)
         chosen: list[tuple[float, int]] = []
         while pool and len(chosen) < (limit or self.per_answer):
@@ -763,8 +768,9 @@ class Composer:
                 return item[0] - redundancy * overlap
 
             best = max(pool, key=mmr)
-            chosen.append(best)
             pool.remove(best)
+            if not any(self.moves[best[1]].repeats(self.moves[j]) for _, j in chosen):
+                chosen.append(best)
         return chosen
 
     def _first_rows(self) -> np.ndarray:
@@ -781,7 +787,10 @@ class Composer:
         cues = detect_kinds(scenario)[:_CUES_USED]
         kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
         harmed = self.harm_kinds(scenario, assessment.harm if assessment else None)
-        lead = assessment.row_kinds if assessment and not harmed else ()
+        # Where someone may be harmed, the first move answers that harm, in its kind (a
+        # person at risk is asked about it before anyone writes a note to the boss);
+        # otherwise it answers the table's row that decided.
+        lead = tuple(harmed) or (assessment.row_kinds if assessment else ())
         chosen = self.choose(
             scenario, verdict, kinds, cue_kinds, harmed, lead, _harm_ruled_out(assessment, harmed)
         )

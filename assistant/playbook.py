@@ -64,6 +64,13 @@ class Move:
     watch: str
     source: str
     examples: tuple[str, ...] = ()
+    # Acts this move shares with others ("*Same advice as:*"): moves sharing one ask the
+    # leader to do the same thing, so an answer offers at most one of them.
+    acts: tuple[str, ...] = ()
+
+    def repeats(self, other: Move) -> bool:
+        """Whether this move gives the same advice as `other`."""
+        return self.id == other.id or bool(set(self.acts) & set(other.acts))
 
     def matching_texts(self) -> list[str]:
         """The texts a scenario is compared with: the general case and concrete examples."""
@@ -95,6 +102,7 @@ def _parse_move(title: str, body: str, source: str) -> Move:
         )
     say = fields["say"].strip().strip('"').strip("\u201c\u201d")
     examples = tuple(e.strip() for e in fields.get("examples", "").split("|") if e.strip())
+    acts = tuple(a.strip() for a in fields.get("same advice as", "").split(",") if a.strip())
     return Move(
         id=_slug(title),
         title=title.strip(),
@@ -106,6 +114,7 @@ def _parse_move(title: str, body: str, source: str) -> Move:
         watch=fields["watch for"],
         source=source,
         examples=examples,
+        acts=acts,
     )
 
 
@@ -126,6 +135,13 @@ def load_playbook(folder: Path = DEFAULT_PLAYBOOK_DIR) -> list[Move]:
                 move = Move(**{**move.__dict__, "id": f"{move.id}-{path.stem}"})
             seen.add(move.id)
             moves.append(move)
+    acts = [a for m in moves for a in m.acts]
+    lone = sorted(a for a in set(acts) if acts.count(a) == 1)
+    if lone:
+        raise ConfigError(
+            f"Playbook acts named by one move only in {folder}: {', '.join(lone)}.",
+            "'Same advice as' names an act shared with another move; fix the spelling.",
+        )
     if not moves:
         raise ConfigError(
             f"No playbook moves found in {folder}.",

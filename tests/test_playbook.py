@@ -95,6 +95,53 @@ def test_moves_are_chosen_for_the_verdict_and_never_repeat(moves):
         assert len({m.id for _, m in chosen}) == len(chosen)
 
 
+def _move(title: str, act: str = "", when: str = "A crew is working at height unsafely.") -> str:
+    same = f"*Same advice as:* {act}\n" if act else ""
+    return (
+        f"## {title}\n\n*Applies when:* step_in · safety\n{same}*When:* {when}\n"
+        f'*Do:* {title}.\n*Say:* "Stop."\n*Watch for:* Drift.\n\n'
+    )
+
+
+def test_an_answer_never_offers_two_moves_that_give_the_same_advice(tmp_path):
+    (tmp_path / "p.md").write_text(
+        "# Playbook: test\n\n"
+        + _move("Stop your crew's unsafe work", "halt-unsafe-work")
+        + _move("Stop a contractor's unsafe work", "halt-unsafe-work")
+        + _move("Call the safety adviser", when="Unsafe work needs a competent person.")
+        + _move("Write up the near miss", when="A near miss happened at height.")
+    )
+    composer = Composer(load_playbook(tmp_path), [HashingEmbeddings()])
+    scenario = "A crew is working at height unsafely right now."
+    for lead in ((), ("safety",)):
+        ids = [m.id for _, m in composer.choose(scenario, "step_in", lead=lead)]
+        assert len(ids) == 3, ids
+        assert sum(i.startswith("stop-") for i in ids) == 1, ids
+
+
+def test_no_answer_from_the_shipped_playbook_repeats_an_act(moves):
+    composer = Composer(moves, [HashingEmbeddings()])
+    for scenario in (
+        "The scaffold on the east wall has no inspection tag and a crew is on it now.",
+        "I took over the client escalation last week; the account is stable again.",
+        "My deputy ran the quarterly review and it went well; what now?",
+    ):
+        for verdict in ("step_in", "balanced", "step_back"):
+            chosen = [m for _, m in composer.choose(scenario, verdict)]
+            for i, a in enumerate(chosen):
+                assert not any(a.repeats(b) for b in chosen[i + 1 :]), [m.id for m in chosen]
+
+
+def test_an_act_named_by_one_move_only_is_refused_as_a_misspelling(tmp_path):
+    (tmp_path / "p.md").write_text(
+        "# Playbook: test\n\n"
+        + _move("Stop it", "halt-unsafe-work")
+        + _move("Halt it", "halt-work")
+    )
+    with pytest.raises(ConfigError, match="halt-unsafe-work, halt-work"):
+        load_playbook(tmp_path)
+
+
 def test_move_relevance_counts_chosen_moves_a_reader_marked_good_or_wrong(moves):
     from assistant.assessment import Assessment
     from assistant.move_eval import has_move_labels, move_relevance
