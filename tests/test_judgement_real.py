@@ -235,8 +235,14 @@ def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_ofte
 # at risk, against labels a reader wrote for the harm scenarios of two blind sets without
 # seeing the composer's choices (moves_lifeguard: 59, sha256 5294cfbc...; moves_calm: 67,
 # sha256 3f2c01f9...). Measured 0.372 and 0.400 (0.173 and 0.312 before 100 labelled harm
-# scenarios joined the ranker's choices and the harm's kind led the answer).
-HARM_MOVE_FLOORS = {"moves_lifeguard": (0.33, 0.4), "moves_calm": (0.36, 0.44)}
+# scenarios joined the ranker's choices and the harm's kind led the answer); and on a third,
+# labelled later for the harm scenarios of safetynet3 and plainharm (89, sha256 22556e76...,
+# two moves it named that were not kept struck out), 0.396, first move good 0.48.
+HARM_MOVE_FLOORS = {
+    "moves_lifeguard": (0.33, 0.4),
+    "moves_calm": (0.36, 0.44),
+    "moves_safetynet3_plainharm": (0.36, 0.43),
+}
 
 
 @pytest.mark.parametrize("name", sorted(HARM_MOVE_FLOORS))
