@@ -231,6 +231,24 @@ def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_ofte
     assert 3 <= ours["moves_per_answer"] <= 5
 
 
+def test_decisions_that_belong_above_the_owner_hold_their_floors(assessor):
+    # Written blind in session 24 from the verdict table alone (60 decisions that belong to a
+    # board, trustees, head office, a client, members or a regulator, each said in other plain
+    # words; 60 look-alikes where such a body is named but the call is the owner's), frozen
+    # (sha256 510c9ab7...) before the choice it decided (a second phrase pattern for authority,
+    # not kept: 0.737 -> 0.754 where 0.03 was asked); 2 within 0.6 of the banks left out.
+    # Measured on these 118: accuracy 0.737, step in on 34 of the 60 (17 told step back), no
+    # look-alike told step in. #14's target (0.90) is not met here.
+    rows = load_bank(ROOT / "eval" / "scenarios_authority.jsonl")
+    verdicts = [assessor.assess(r["scenario"]).verdict for r in rows]
+    right = sum(v == r["label"] for v, r in zip(verdicts, rows, strict=True))
+    above = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "authority"]
+    alike = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "lookalike"]
+    assert right / len(rows) >= 0.70
+    assert above.count("step_in") >= 30
+    assert alike.count("step_in") <= 2
+
+
 # Session 24: the moves answered where someone's life, health, safety, data or dignity may be
 # at risk, against labels a reader wrote for the harm scenarios of two blind sets without
 # seeing the composer's choices (moves_lifeguard: 59, sha256 5294cfbc...; moves_calm: 67,
