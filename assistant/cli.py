@@ -87,10 +87,13 @@ def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(advice.as_dict())
         return 0
+    text = advice.advice
     if advice.changed:
         print(f"What changed: {advice.changed}")
+        # Said once, first: the answer's own copy of the line is not printed again.
+        text = text.removeprefix(f"**What changed:** {advice.changed}").lstrip("\n")
     print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})\n")
-    print(advice.advice)
+    print(text)
     if advice.citations:
         print("\nSources:")
     for c in advice.citations:

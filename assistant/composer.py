@@ -839,9 +839,12 @@ class Composer:
             s
             for s in assessment.signals
             if s.direction != verdict
-            # A capable owner is half of the reason to stay close (the other half being new or
-            # visible stakes), not an argument against it.
-            and not (verdict == "balanced" and (s.name, s.direction) == ("competence", "step_back"))
+            # A capable owner is half of the reason to stay close and high stakes the other
+            # half, so neither is an argument against it.
+            and not (
+                verdict == "balanced"
+                and (s.name, s.direction) in {("competence", "step_back"), ("stakes", "step_in")}
+            )
         ]
         by_evidence: dict[str, list[str]] = {}
         for s in drivers:

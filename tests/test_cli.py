@@ -89,6 +89,7 @@ def test_advise_takes_the_conversation_so_far_from_a_history_file(cli, ingested,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("What changed: Now that I know she is a veteran")
+    assert done.stdout.count("What changed") == 1
 
 
 def test_a_broken_history_file_is_a_one_line_error_with_the_fix(cli, tmp_path):

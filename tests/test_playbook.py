@@ -270,6 +270,23 @@ def test_a_capable_owner_is_not_weighed_against_staying_close_but_is_against_ste
     )
 
 
+def test_high_stakes_are_not_weighed_against_staying_close_but_are_against_stepping_back(moves):
+    from assistant.assessment import Assessment
+    from assistant.signals import detect_signals
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    text = (
+        "Our team lead ran the last two vendor renewals well. This one is a three-year, "
+        "two-million commitment we cannot exit."
+    )
+    signals = [s for s in detect_signals(text) if s.name == "stakes"]
+    assert signals and signals[0].direction == "step_in"
+    close = Assessment("balanced", 0.9, signals, {})
+    assert not any(line.startswith("Weighed against") for line in composer.compose(text, close).why)
+    back = Assessment("step_back", 0.9, signals, {})
+    assert any(line.startswith("Weighed against") for line in composer.compose(text, back).why)
+
+
 def test_experience_said_of_other_people_is_not_weighed_as_the_owners(moves):
     from assistant.assessment import Assessment
     from assistant.signals import detect_signals
