@@ -163,6 +163,15 @@ def _harm_ruled_out(assessment: Assessment | None, harmed: Sequence[str]) -> boo
     return not harmed and not explicit
 
 
+def _safe_first(chosen: list[tuple[float, Move]], harm_now: bool) -> list[tuple[float, Move]]:
+    """While harm is happening, the move that stops it comes before calling in advisers or
+    telling people (first aid's order: make safe, then get help); only the order changes."""
+    if not harm_now:
+        return chosen
+    first = next((c for c in chosen if "harm_now" in c[1].kinds), None)
+    return chosen if first is None else [first, *(c for c in chosen if c is not first)]
+
+
 _TO_COME = re.compile(
     r"\b(wants? to|want(?:ed)? to|is going to|are going to|plans? to|planning to|will|about to|"
     r"next (week|month|term|quarter|time)|tomorrow|tonight|this (afternoon|evening|weekend)|"
@@ -693,16 +702,18 @@ class Composer:
         harm_kinds: Sequence[str] = (),
         lead: Sequence[str] = (),
         no_harm_now: bool = False,
+        harm_now: bool = False,
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other; with `lead`
         (the kinds of the table's row that decided), the best-ranked move of those kinds
         first, since it answers what decided the verdict. With `no_harm_now`, no move written
-        for harm happening now ("halt the harmful activity") is offered."""
+        for harm happening now ("halt the harmful activity") is offered; with `harm_now`, a
+        chosen one is said first."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if no_harm_now:
             ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
         if self.ranker is not None:
-            return self._led(self._choose_learnt(ranked), ranked, lead)
+            return _safe_first(self._led(self._choose_learnt(ranked), ranked, lead), harm_now)
         general = self._vectors()[0][self._first_rows()]
         body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
         closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
@@ -720,7 +731,9 @@ class Composer:
         if chosen:
             top = chosen[0][0]
             chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= top - self.weights.drop_below]
-        return self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead)
+        return _safe_first(
+            self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead), harm_now
+        )
 
     def _led(
         self,
@@ -792,7 +805,14 @@ class Composer:
         # otherwise it answers the table's row that decided.
         lead = tuple(harmed) or (assessment.row_kinds if assessment else ())
         chosen = self.choose(
-            scenario, verdict, kinds, cue_kinds, harmed, lead, _harm_ruled_out(assessment, harmed)
+            scenario,
+            verdict,
+            kinds,
+            cue_kinds,
+            harmed,
+            lead,
+            _harm_ruled_out(assessment, harmed),
+            harm_now=bool(assessment and assessment.harm and assessment.harm.level == "likely"),
         )
         kinds = [*harmed, *(k for k in kinds if k not in harmed)]
         # Readers marked debriefs good before an event too (book one for afterwards), but

@@ -492,6 +492,24 @@ def test_no_move_for_harm_happening_now_is_offered_when_the_coach_reads_no_harm(
     assert composer.compose(text, possible).moves  # a possible harm keeps every move open
 
 
+def test_while_harm_is_happening_the_move_that_stops_it_is_said_first(moves):
+    from assistant.composer import _safe_first
+
+    by_id = {m.id: m for m in moves}
+    chosen = [
+        (0.83, by_id["get-the-safety-adviser-to-see-it"]),
+        (0.78, by_id["stop-unsafe-work-on-the-spot"]),
+        (0.58, by_id["protect-whoever-raised-the-alarm"]),
+    ]
+    acting = [m.id for _, m in _safe_first(chosen, harm_now=True)]
+    assert acting == [
+        "stop-unsafe-work-on-the-spot",
+        "get-the-safety-adviser-to-see-it",
+        "protect-whoever-raised-the-alarm",
+    ]
+    assert _safe_first(chosen, harm_now=False) == chosen  # otherwise the ranking's order
+
+
 def test_the_headline_does_not_say_back_a_sentence_that_only_restates_who_and_what(moves):
     from assistant.assessment import Assessment
 
