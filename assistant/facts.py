@@ -478,7 +478,10 @@ _STOP_AFTER = (
     r"(?:on|in|to|for|with|at|by|from|and|but|or|because|so|that|which|who|while|alone|"
     r"herself|himself|themselves|myself|tomorrow|today|tonight|next|this|is|was|are|were|has|"
     r"had|will|would|should|can|could|before|after|without|until|when|if|as|than|since|"
-    r"again|anyway|instead|now|yet|on|of|about|under|over|into|solo|himself|herself|rather)"
+    r"again|anyway|instead|now|yet|on|of|about|under|over|into|solo|himself|herself|rather|"
+    # A subject pronoun starts a clause, never sits inside a noun phrase ("told her straight
+    # they'll only deal with me" names no work).
+    r"(?:i|you|he|she|we|they)(?:['’](?:ll|re|ve|d|s|m))?)"
 )
 _NP = (
     rf"{_DETERMINER}\s+(?:(?!{_STOP_AFTER}\b)[£$€]?[\w'’-]+\s+){{0,3}}"

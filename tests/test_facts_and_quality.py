@@ -124,6 +124,14 @@ def test_a_noun_in_an_idiom_is_not_taken_for_the_work():
     assert not facts.task_found and facts.task == "this"
 
 
+def test_a_clause_after_a_pronoun_is_not_read_as_part_of_the_work():
+    facts = read_facts(
+        "Zara, our buyer, has tried twice and they've told her straight they'll only deal "
+        "with me."
+    )
+    assert "they" not in facts.task and not facts.task_found
+
+
 def test_after_a_verb_with_two_objects_the_work_is_the_second():
     facts = read_facts("Priya is about to give a patient his evening meds on the ward.")
     assert (facts.task, facts.action) == ("the evening meds", "give the evening meds")
