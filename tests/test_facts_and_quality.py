@@ -126,8 +126,7 @@ def test_a_noun_in_an_idiom_is_not_taken_for_the_work():
 
 def test_a_clause_after_a_pronoun_is_not_read_as_part_of_the_work():
     facts = read_facts(
-        "Zara, our buyer, has tried twice and they've told her straight they'll only deal "
-        "with me."
+        "Zara, our buyer, has tried twice and they've told her straight they'll only deal with me."
     )
     assert "they" not in facts.task and not facts.task_found
 
