@@ -249,6 +249,35 @@ def test_decisions_that_belong_above_the_owner_hold_their_floors(assessor):
     assert alike.count("step_in") <= 2
 
 
+def test_a_second_blind_set_of_decisions_above_the_owner_holds_its_floors(assessor):
+    # Written blind in session 25 by a helper who saw neither the banks nor any set: 65
+    # decisions whose sign-off, deadlock, outside party, organisational risk or policy sits
+    # above the team, said without stock phrases, and 65 look-alikes where the team holds it;
+    # frozen (sha256 03e2f405...) before the choices it decided; 11 within 0.6 of the banks
+    # left out. Measured on these 119: accuracy 0.840, step in on 53 of the 58, 11 of the 61
+    # look-alikes told step in.
+    rows = load_bank(ROOT / "eval" / "scenarios_authority2.jsonl")
+    verdicts = [assessor.assess(r["scenario"]).verdict for r in rows]
+    right = sum(v == r["label"] for v, r in zip(verdicts, rows, strict=True))
+    above = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "authority"]
+    alike = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "lookalike"]
+    assert right / len(rows) >= 0.80
+    assert above.count("step_in") >= 50
+    assert alike.count("step_in") <= 14
+
+
+def test_where_a_decision_sits_above_the_owner_the_moves_are_ones_a_reader_marks_good(real_coach):
+    # Labels for authority2's 58 step-in scenarios by a helper who never saw the composer's
+    # choices (sha256 784bace2...). Measured 0.229, marked wrong 0.166: a reader objects to
+    # one move in six here (declining to falsify figures, halting harm that is not there).
+    from assistant.move_eval import move_relevance
+
+    rows = [json.loads(line) for line in (ROOT / "eval" / "moves_authority2.jsonl").open()]
+    result = move_relevance(rows, real_coach.composer, real_coach.assessor.assess)
+    assert result["precision"] >= 0.19
+    assert result["wrong_rate"] <= 0.2
+
+
 # Session 24: the moves answered where someone's life, health, safety, data or dignity may be
 # at risk, against labels a reader wrote for the harm scenarios of two blind sets without
 # seeing the composer's choices (moves_lifeguard: 59, sha256 5294cfbc...; moves_calm: 67,
