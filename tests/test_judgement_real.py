@@ -231,39 +231,38 @@ def test_the_learnt_ranker_chooses_moves_another_reader_marks_good_twice_as_ofte
     assert 3 <= ours["moves_per_answer"] <= 5
 
 
-def test_decisions_that_belong_above_the_owner_hold_their_floors(assessor):
-    # Written blind in session 24 from the verdict table alone (60 decisions that belong to a
-    # board, trustees, head office, a client, members or a regulator, each said in other plain
-    # words; 60 look-alikes where such a body is named but the call is the owner's), frozen
-    # (sha256 510c9ab7...) before the choice it decided (a second phrase pattern for authority,
-    # not kept: 0.737 -> 0.754 where 0.03 was asked); 2 within 0.6 of the banks left out.
-    # Measured on these 118: accuracy 0.737, step in on 34 of the 60 (17 told step back), no
-    # look-alike told step in. #14's target (0.90) is not met here.
-    rows = load_bank(ROOT / "eval" / "scenarios_authority.jsonl")
+# Decisions that belong above the owner, two blind sets: (accuracy, step in on at least this
+# many of the decisions above the owner, at most this many look-alikes told step in).
+# scenarios_authority: written blind in session 24 from the verdict table alone (60 decisions
+# that belong to a board, trustees, head office, a client, members or a regulator, each said in
+# other plain words; 60 look-alikes where such a body is named but the call is the owner's),
+# frozen (sha256 510c9ab7...) before the choice it decided (a second phrase pattern for
+# authority, not kept: 0.737 -> 0.754 where 0.03 was asked); 2 within 0.6 of the banks left
+# out. Measured on these 118: accuracy 0.737, step in on 34 of the 60 (17 told step back), no
+# look-alike told step in. #14's target (0.90) is not met here.
+# scenarios_authority2: written blind in session 25 by a helper who saw neither the banks nor
+# any set (65 decisions whose sign-off, deadlock, outside party, organisational risk or policy
+# sits above the team, said without stock phrases; 65 look-alikes where the team holds it),
+# frozen (sha256 03e2f405...) before the choices it decided; 11 within 0.6 of the banks left
+# out. Measured on these 119: accuracy 0.840, step in on 53 of the 58, 11 of the 61
+# look-alikes told step in.
+AUTHORITY_FLOORS = {
+    "scenarios_authority": (0.70, 30, 2),
+    "scenarios_authority2": (0.80, 50, 14),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUTHORITY_FLOORS))
+def test_decisions_that_belong_above_the_owner_hold_their_floors(assessor, name):
+    accuracy, stepped_in, alarmed = AUTHORITY_FLOORS[name]
+    rows = load_bank(ROOT / "eval" / f"{name}.jsonl")
     verdicts = [assessor.assess(r["scenario"]).verdict for r in rows]
     right = sum(v == r["label"] for v, r in zip(verdicts, rows, strict=True))
     above = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "authority"]
     alike = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "lookalike"]
-    assert right / len(rows) >= 0.70
-    assert above.count("step_in") >= 30
-    assert alike.count("step_in") <= 2
-
-
-def test_a_second_blind_set_of_decisions_above_the_owner_holds_its_floors(assessor):
-    # Written blind in session 25 by a helper who saw neither the banks nor any set: 65
-    # decisions whose sign-off, deadlock, outside party, organisational risk or policy sits
-    # above the team, said without stock phrases, and 65 look-alikes where the team holds it;
-    # frozen (sha256 03e2f405...) before the choices it decided; 11 within 0.6 of the banks
-    # left out. Measured on these 119: accuracy 0.840, step in on 53 of the 58, 11 of the 61
-    # look-alikes told step in.
-    rows = load_bank(ROOT / "eval" / "scenarios_authority2.jsonl")
-    verdicts = [assessor.assess(r["scenario"]).verdict for r in rows]
-    right = sum(v == r["label"] for v, r in zip(verdicts, rows, strict=True))
-    above = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "authority"]
-    alike = [v for v, r in zip(verdicts, rows, strict=True) if r["kind"] == "lookalike"]
-    assert right / len(rows) >= 0.80
-    assert above.count("step_in") >= 50
-    assert alike.count("step_in") <= 14
+    assert right / len(rows) >= accuracy
+    assert above.count("step_in") >= stepped_in
+    assert alike.count("step_in") <= alarmed
 
 
 def test_where_a_decision_sits_above_the_owner_the_moves_are_ones_a_reader_marks_good(real_coach):
