@@ -702,18 +702,16 @@ class Composer:
         harm_kinds: Sequence[str] = (),
         lead: Sequence[str] = (),
         no_harm_now: bool = False,
-        harm_now: bool = False,
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other; with `lead`
         (the kinds of the table's row that decided), the best-ranked move of those kinds
         first, since it answers what decided the verdict. With `no_harm_now`, no move written
-        for harm happening now ("halt the harmful activity") is offered; with `harm_now`, a
-        chosen one is said first."""
+        for harm happening now ("halt the harmful activity") is offered."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if no_harm_now:
             ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
         if self.ranker is not None:
-            return _safe_first(self._led(self._choose_learnt(ranked), ranked, lead), harm_now)
+            return self._led(self._choose_learnt(ranked), ranked, lead)
         general = self._vectors()[0][self._first_rows()]
         body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
         closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
@@ -731,9 +729,7 @@ class Composer:
         if chosen:
             top = chosen[0][0]
             chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= top - self.weights.drop_below]
-        return _safe_first(
-            self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead), harm_now
-        )
+        return self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead)
 
     def _led(
         self,
@@ -804,14 +800,16 @@ class Composer:
         # person at risk is asked about it before anyone writes a note to the boss);
         # otherwise it answers the table's row that decided.
         lead = tuple(harmed) or (assessment.row_kinds if assessment else ())
-        chosen = self.choose(
-            scenario,
-            verdict,
-            kinds,
-            cue_kinds,
-            harmed,
-            lead,
-            _harm_ruled_out(assessment, harmed),
+        chosen = _safe_first(
+            self.choose(
+                scenario,
+                verdict,
+                kinds,
+                cue_kinds,
+                harmed,
+                lead,
+                _harm_ruled_out(assessment, harmed),
+            ),
             harm_now=bool(assessment and assessment.harm and assessment.harm.level == "likely"),
         )
         kinds = [*harmed, *(k for k in kinds if k not in harmed)]
