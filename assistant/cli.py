@@ -78,6 +78,7 @@ def _read_history(path: Path) -> list[dict[str, Any]]:
 
 
 def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.content import NO_VERDICT_NOTE
     from assistant.wiring import build_coach
 
     history = _read_history(Path(args.history)) if args.history else []
@@ -92,7 +93,8 @@ def cmd_advise(args: argparse.Namespace, settings: Settings) -> int:
         print(f"What changed: {advice.changed}")
         # Said once, first: the answer's own copy of the line is not printed again.
         text = text.removeprefix(f"**What changed:** {advice.changed}").lstrip("\n")
-    print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})\n")
+    if NO_VERDICT_NOTE not in advice.notes:  # a message not about leading gets no verdict line
+        print(f"Verdict: {advice.verdict} (confidence {advice.confidence:.0%})\n")
     print(text)
     if advice.citations:
         print("\nSources:")

@@ -67,6 +67,15 @@ def test_advise_reads_stdin_and_prints_the_advice_object(cli, ingested):
     assert advice["backend"] == {"chat": "fake", "embeddings": "fake-hashing-256"}
 
 
+def test_a_message_not_about_leading_is_printed_without_a_verdict_line(cli, ingested):
+    done = cli("advise", "What is the capital of France?")
+    assert done.returncode == 0, done.stderr
+    assert "leadership coach" in done.stdout
+    assert "Verdict:" not in done.stdout
+    led = cli("advise", "My deputy wants to run the budget review alone. Should I let her?")
+    assert led.stdout.startswith("Verdict: ")
+
+
 def test_advise_takes_the_conversation_so_far_from_a_history_file(cli, ingested, tmp_path):
     history = tmp_path / "history.json"
     history.write_text(
