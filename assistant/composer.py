@@ -30,6 +30,7 @@ from assistant.facts import (
 )
 from assistant.harm import HarmReading
 from assistant.harm_kinds import CATEGORY_KIND, HarmKinds, load_harm_kinds
+from assistant.harm_stage import HarmStage, StageReading, load_harm_stage
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
 from assistant.signals import SIGNAL_RULES, Signal, detect_signals
@@ -502,6 +503,7 @@ class Composer:
         # The harm net's reading, so that the ranker learns from what it will be shown.
         self.harm_reader = harm_reader
         self._harm_kinds: HarmKinds | None = None
+        self._harm_stage: HarmStage | None = None
         self._last_query: tuple[str, list[np.ndarray]] | None = None
 
     def warm_up(self) -> None:
@@ -510,21 +512,37 @@ class Composer:
         self._vectors()
         if self.harm_reader is not None:
             self._kinds_of_harm()
+            self._stage_of_harm()
         self._ranker()
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Every encoder's unit vectors side by side (what the harm readers learn from)."""
+        parts = []
+        for encoder in self.encoders:
+            m = np.asarray(encoder.embed_documents(list(texts)), dtype=np.float32)
+            parts.append(m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9))
+        return np.hstack(parts)
+
+    def _encoder_names(self) -> list[str]:
+        return [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
 
     def _kinds_of_harm(self) -> HarmKinds:
         if self._harm_kinds is None:
-
-            def encode(texts: Sequence[str]) -> np.ndarray:
-                parts = []
-                for encoder in self.encoders:
-                    m = np.asarray(encoder.embed_documents(list(texts)), dtype=np.float32)
-                    parts.append(m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9))
-                return np.hstack(parts)
-
-            names = [str(getattr(e, "cache_name", type(e).__name__)) for e in self.encoders]
-            self._harm_kinds = load_harm_kinds(encode, names, self.cache_dir)
+            self._harm_kinds = load_harm_kinds(self._encode, self._encoder_names(), self.cache_dir)
         return self._harm_kinds
+
+    def _stage_of_harm(self) -> HarmStage:
+        if self._harm_stage is None:
+            self._harm_stage = load_harm_stage(self._encode, self._encoder_names(), self.cache_dir)
+        return self._harm_stage
+
+    def harm_stage(self, scenario: str) -> StageReading | None:
+        """Whether harm is still going on and whether it has reached anyone; read beside the
+        harm net (like the kinds of harm), whatever the net says, since a move written for a
+        harm in progress is as wrong where there is none."""
+        if self.harm_reader is None:
+            return None
+        return self._stage_of_harm().read(scenario, np.concatenate(self._queries(scenario)))
 
     def harm_kinds(self, scenario: str, reading: HarmReading | None) -> list[str]:
         """How someone may be harmed, when the harm net says they may be."""
@@ -702,14 +720,18 @@ class Composer:
         harm_kinds: Sequence[str] = (),
         lead: Sequence[str] = (),
         no_harm_now: bool = False,
+        stage: StageReading | None = None,
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other; with `lead`
         (the kinds of the table's row that decided), the best-ranked move of those kinds
         first, since it answers what decided the verdict. With `no_harm_now`, no move written
-        for harm happening now ("halt the harmful activity") is offered."""
+        for harm happening now ("halt the harmful activity") is offered; with `stage`, no
+        move whose harm is elsewhere in time ("tell the people affected" before anyone is)."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if no_harm_now:
             ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
+        if stage is not None:
+            ranked = [(s, i) for s, i in ranked if stage.allows(self.moves[i].needs)]
         if self.ranker is not None:
             return self._led(self._choose_learnt(ranked), ranked, lead)
         general = self._vectors()[0][self._first_rows()]
@@ -809,6 +831,7 @@ class Composer:
                 harmed,
                 lead,
                 _harm_ruled_out(assessment, harmed),
+                self.harm_stage(scenario),
             ),
             harm_now=bool(assessment and assessment.harm and assessment.harm.level == "likely"),
         )

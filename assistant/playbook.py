@@ -9,7 +9,7 @@ from pathlib import Path
 from assistant.domain import VERDICTS
 from assistant.errors import ConfigError
 
-__all__ = ["DEFAULT_PLAYBOOK_DIR", "KINDS", "Move", "load_playbook"]
+__all__ = ["DEFAULT_PLAYBOOK_DIR", "KINDS", "NEEDS", "Move", "load_playbook"]
 
 DEFAULT_PLAYBOOK_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "playbook"
 
@@ -48,6 +48,7 @@ _MOVE = re.compile(r"^## +(?P<title>.+?)\s*$(?P<body>.*?)(?=^## |\Z)", re.M | re
 _FIELD = re.compile(r"^\*(?P<label>[A-Za-z ]+):\*\s*(?P<value>.+?)\s*$", re.M)
 _SLOT = re.compile(r"\{(\w+)\}")
 _SLOTS = {"owner", "task"}
+NEEDS = ("ongoing", "reached")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class Move:
     # Acts this move shares with others ("*Same advice as:*"): moves sharing one ask the
     # leader to do the same thing, so an answer offers at most one of them.
     acts: tuple[str, ...] = ()
+    # Where a harm must be in time for this move to make sense ("*Needs:*"; harm_stage.py):
+    # "ongoing" (stop the work) or "reached" (tell the people affected).
+    needs: str = ""
 
     def repeats(self, other: Move) -> bool:
         """Whether this move gives the same advice as `other`."""
@@ -103,6 +107,12 @@ def _parse_move(title: str, body: str, source: str) -> Move:
     say = fields["say"].strip().strip('"').strip("\u201c\u201d")
     examples = tuple(e.strip() for e in fields.get("examples", "").split("|") if e.strip())
     acts = tuple(a.strip() for a in fields.get("same advice as", "").split(",") if a.strip())
+    needs = fields.get("needs", "").strip()
+    if needs and needs not in NEEDS:
+        raise ConfigError(
+            f"Playbook move '{title}' in {source} needs '{needs}', which is not a stage.",
+            f"Write *Needs:* as one of {', '.join(NEEDS)}, or leave the line out.",
+        )
     return Move(
         id=_slug(title),
         title=title.strip(),
@@ -115,6 +125,7 @@ def _parse_move(title: str, body: str, source: str) -> Move:
         source=source,
         examples=examples,
         acts=acts,
+        needs=needs,
     )
 
 

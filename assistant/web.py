@@ -76,7 +76,7 @@ def verdict_card(reply: Reply) -> str:
     )
 
 
-_PLAYBOOK_LINE = re.compile(r"^\*(Applies when|Examples):\*.*$", re.M)
+_PLAYBOOK_LINE = re.compile(r"^\*(Applies when|Examples|Same advice as|Needs):\*.*$", re.M)
 _FIELD_LABEL = re.compile(r"\*(When|Do|Say|Watch for):\*")
 
 

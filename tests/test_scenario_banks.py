@@ -10,10 +10,13 @@ import pytest
 
 from assistant.assessment import BANK_PATH, TRAINING_BANKS
 from assistant.harm import HARM_BANK_PATH
+from assistant.harm_stage import STAGE_BANK_PATH
 
 from .conftest import ROOT
 
 EVAL_SETS = sorted((ROOT / "eval").glob("scenarios_*.jsonl"))
+# Sets of scenarios labelled with something other than a verdict, kept out of training too.
+OTHER_EVAL_SETS = [ROOT / "eval" / "stage_blind.jsonl"]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -50,12 +53,12 @@ def test_the_harm_bank_mirrors_each_harm_with_look_alikes_and_holds_some_out():
 
 
 def _training_rows() -> list[dict[str, str]]:
-    return [r for bank in TRAINING_BANKS for r in _rows(bank)]
+    return [r for bank in (*TRAINING_BANKS, STAGE_BANK_PATH) for r in _rows(bank)]
 
 
 def test_no_evaluation_scenario_is_in_the_training_bank_even_reworded():
     training = [_words(r["scenario"]) for r in _training_rows()]
-    for path in EVAL_SETS:
+    for path in [*EVAL_SETS, *OTHER_EVAL_SETS]:
         for row in _rows(path):
             words = _words(row["scenario"])
             closest = max(len(words & t) / len(words | t) for t in training)
@@ -74,7 +77,7 @@ def test_no_training_scenario_is_an_evaluation_scenario_by_meaning(real_embedder
 
     embed = real_embedder.embeddings.embed_documents
     bank = np.array(embed([r["scenario"] for r in _training_rows()]))
-    for path in EVAL_SETS:
+    for path in [*EVAL_SETS, *OTHER_EVAL_SETS]:
         rows = _rows(path)
         closest = (np.array(embed([r["scenario"] for r in rows])) @ bank.T).max(axis=1)
         worst = int(closest.argmax())
