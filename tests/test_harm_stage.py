@@ -130,3 +130,17 @@ def test_nobody_is_told_to_inform_the_people_affected_before_anyone_is(real_coac
     assert "tell-the-people-affected-promptly-and-plainly" not in chosen(stage)
     plan = composer.compose(scenario, assessment)
     assert plan.moves[0].id == "stop-unsafe-work-on-the-spot"
+
+
+# 48 scenarios written blind by a helper in session 26 (harm still happening, over, only a
+# risk, or none), their moves labelled good or wrong by another helper who never saw the
+# composer's choices (sha256 ab204ebb...); the 14 within cosine 0.6 of a training bank are
+# left out. Measured 0.365 good and 0.019 wrong (0.361 and 0.037 without the stage reader).
+@pytest.mark.slow
+def test_moves_fit_where_the_harm_is_in_time_on_scenarios_labelled_blind(real_coach):
+    from assistant.move_eval import move_relevance
+
+    rows = [json.loads(line) for line in (ROOT / "eval" / "moves_fresh.jsonl").open()]
+    result = move_relevance(rows, real_coach.composer, real_coach.assessor.assess)
+    assert result["precision"] >= 0.33
+    assert result["wrong_rate"] <= 0.03
