@@ -340,6 +340,16 @@ _GENERIC_ROLE_WORDS = {
     "clients",
     "patient",
     "patients",
+    # Like customers and patients, the people a team serves are not the ones who own its work
+    # ("A passenger slipped ... The crew gave first aid"). (Residents: see _SERVED_UNLESS_MINE.)
+    "guest",
+    "guests",
+    "passenger",
+    "passengers",
+    "visitor",
+    "visitors",
+    "tenant",
+    "tenants",
     "user",
     "users",
     "parent",
@@ -644,6 +654,8 @@ _PREDICATE = re.compile(
     r"(?:is|was|became|has become)\s+$",
     re.I,
 )
+# A care home's residents are the people it serves; "my newest resident" is a junior doctor.
+_SERVED_UNLESS_MINE = {"resident", "residents"}
 _FAMILY = re.compile(r"(?:son|daughter|nephew|niece|brother|sister|wife|husband)s?$", re.I)
 
 
@@ -705,6 +717,8 @@ def _role(text: str) -> str | None:
         if noun.rstrip("s") in _GENERIC_ROLE_WORDS or noun in _GENERIC_ROLE_WORDS:
             continue
         det = match.group("det").lower()
+        if noun in _SERVED_UNLESS_MINE and not det.endswith(("my", "our")):
+            continue
         det = {
             "a": "the",
             "an": "the",

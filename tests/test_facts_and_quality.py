@@ -355,3 +355,24 @@ def test_a_team_talked_about_is_still_the_team_that_owns_it():
     facts = read_facts("bit of grumbling in the design team about the new ticket template")
     assert facts.owner == "the design team"
     assert read_facts("Our analyst is worried about the forecast.").owner == "your analyst"
+
+
+def test_the_people_a_team_serves_are_not_taken_for_the_owner_but_a_junior_doctor_is():
+    served = read_facts(
+        "A guest tripped on the loose stair rod last night and was fine. Our night manager "
+        "wants to talk to her about it herself this morning. Should I let him?"
+    )
+    assert served.owner == "your night manager"
+    assert (
+        read_facts(
+            "A resident tripped on the loose stair rod last night. The unit manager wants to "
+            "speak to the family herself."
+        ).owner
+        == "the unit manager"
+    )
+    assert (
+        read_facts(
+            "My newest resident paged me after two failed attempts at a lumbar puncture."
+        ).owner
+        == "your newest resident"
+    )
