@@ -346,8 +346,6 @@ _GENERIC_ROLE_WORDS = {
     "guests",
     "passenger",
     "passengers",
-    "visitor",
-    "visitors",
     "tenant",
     "tenants",
     "user",
