@@ -721,17 +721,21 @@ class Composer:
         lead: Sequence[str] = (),
         no_harm_now: bool = False,
         stage: StageReading | None = None,
+        group_owner: bool | None = None,
     ) -> list[tuple[float, Move]]:
         """Moves for this situation: the best fits, not repeating each other; with `lead`
         (the kinds of the table's row that decided), the best-ranked move of those kinds
         first, since it answers what decided the verdict. With `no_harm_now`, no move written
         for harm happening now ("halt the harmful activity") is offered; with `stage`, no
-        move whose harm is elsewhere in time ("tell the people affected" before anyone is)."""
+        move whose harm is elsewhere in time ("tell the people affected" before anyone is);
+        where one person owns it (`group_owner` False), no move for a group's decision."""
         ranked = self.rank(scenario, verdict, kinds, cue_kinds, harm_kinds)
         if no_harm_now:
             ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
         if stage is not None:
             ranked = [(s, i) for s, i in ranked if stage.allows(self.moves[i].needs)]
+        if group_owner is False:
+            ranked = [(s, i) for s, i in ranked if self.moves[i].needs != "group"]
         if self.ranker is not None:
             return self._led(self._choose_learnt(ranked), ranked, lead)
         general = self._vectors()[0][self._first_rows()]
@@ -832,6 +836,7 @@ class Composer:
                 lead,
                 _harm_ruled_out(assessment, harmed),
                 self.harm_stage(scenario),
+                facts.owner_is_group,
             ),
             harm_now=bool(assessment and assessment.harm and assessment.harm.level == "likely"),
         )

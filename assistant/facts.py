@@ -511,6 +511,14 @@ _WORK_NOUN = re.compile(
 _ANY_NP = re.compile(rf"\b(?P<np>{_NP}){_NP_END}", re.I)
 
 
+# Words for a group that decide together: a team owns its decisions, one person their own.
+_COLLECTIVE = re.compile(
+    r"team|crew|staff|group|committee|board|panel|department|squad|unit|council|trustees|"
+    r"class|cast|band|choir|faculty|union|partnership|household|family",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class ScenarioFacts:
     """Slots filled from a scenario, already addressed to the leader ("your deputy")."""
@@ -520,6 +528,22 @@ class ScenarioFacts:
     owner_found: bool
     task_found: bool
     action: str = ""  # what the owner is to do, in the scenario's verb: "present the roadmap"
+
+    @property
+    def owner_is_group(self) -> bool | None:
+        """Whether a group owns it ("the pickers", "your dev team") rather than one person
+        ("your assistant coach", "Priya"); None when no owner was found."""
+        if not self.owner_found:
+            return None
+        # The head of "one of your nurses" or "the head of maths" comes before its "of".
+        words = self.owner.split(" of ")[0].split()
+        head = words[-1]
+        if head[:1].isupper() or head.lower() == "one":
+            return False  # a name ("Thomas", "Mrs Hughes") or one of several
+        head = head.lower()
+        return bool(_COLLECTIVE.fullmatch(head)) or (
+            head.endswith("s") and not head.endswith(("ss", "us", "is"))
+        )
 
     def slots(self) -> dict[str, str]:
         """Values for the playbook's {owner}, {task} and {action} slots."""

@@ -48,7 +48,7 @@ _MOVE = re.compile(r"^## +(?P<title>.+?)\s*$(?P<body>.*?)(?=^## |\Z)", re.M | re
 _FIELD = re.compile(r"^\*(?P<label>[A-Za-z ]+):\*\s*(?P<value>.+?)\s*$", re.M)
 _SLOT = re.compile(r"\{(\w+)\}")
 _SLOTS = {"owner", "task"}
-NEEDS = ("ongoing", "reached")
+NEEDS = ("ongoing", "reached", "group")
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ class Move:
     # Acts this move shares with others ("*Same advice as:*"): moves sharing one ask the
     # leader to do the same thing, so an answer offers at most one of them.
     acts: tuple[str, ...] = ()
-    # Where a harm must be in time for this move to make sense ("*Needs:*"; harm_stage.py):
-    # "ongoing" (stop the work) or "reached" (tell the people affected).
+    # What the situation must hold for this move to make sense ("*Needs:*"): a harm still
+    # "ongoing" (stop the work) or that has "reached" someone (tell the people affected), both
+    # read by harm_stage.py; or a "group" that owns the decision (back the team's call).
     needs: str = ""
 
     def repeats(self, other: Move) -> bool:

@@ -108,3 +108,26 @@ def test_words_the_harm_line_quotes_are_not_given_again_as_a_bare_reason(answers
     assert decided
     for final in decided:
         assert not bare & set(final.plan.why[1:]), final.plan.why
+
+
+def test_where_one_person_owns_a_decision_no_move_is_written_for_a_group_s(real_coach):
+    from assistant.composer import situation_kinds
+    from assistant.facts import read_facts
+
+    composer = real_coach.composer
+    scenario = (
+        "My office manager chose a new cleaning supplier last month. I would have picked the "
+        "other one, but the new one is fine and cheaper."
+    )
+    assessment = real_coach.assessor.assess(scenario)
+    kinds, cues = situation_kinds(scenario, assessment.signals)
+
+    def chosen(group_owner):
+        picked = composer.choose(scenario, "step_back", kinds, cues, group_owner=group_owner)
+        return {m.needs for _, m in picked}
+
+    assert read_facts(scenario).owner_is_group is False
+    assert "group" in chosen(None)  # "Tell the team you are fully behind their choice"
+    assert "group" not in chosen(False)
+    plan = composer.compose(scenario, assessment)
+    assert all(m.id not in {"back-the-team-s-call-out-loud"} for m in plan.moves)

@@ -376,3 +376,12 @@ def test_the_people_a_team_serves_are_not_taken_for_the_owner_but_a_junior_docto
         ).owner
         == "your newest resident"
     )
+
+
+def test_a_group_owns_a_decision_when_its_owner_is_a_team_or_several_people_not_one():
+    assert read_facts("The pickers have voted to change their break rota.").owner_is_group
+    assert read_facts("My dev team wants to switch to trunk-based development.").owner_is_group
+    assert not read_facts("One of my nurses wants to change the rota.").owner_is_group
+    assert not read_facts("My assistant coach wants to do the team talk.").owner_is_group
+    assert not read_facts("Thomas wants to run the stand-up himself.").owner_is_group
+    assert read_facts("Should I step in?").owner_is_group is None
