@@ -33,7 +33,7 @@ from assistant.harm_kinds import CATEGORY_KIND, HarmKinds, load_harm_kinds
 from assistant.harm_stage import HarmStage, StageReading, load_harm_stage
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
-from assistant.signals import SIGNAL_RULES, Signal, detect_signals
+from assistant.signals import DENIAL, NEGATION, SIGNAL_RULES, Signal, detect_signals
 from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
 from assistant.verdict_table import table_verdict
 
@@ -574,6 +574,7 @@ class Composer:
         # What the ranker learns from depends on the signals read in each choice's scenario.
         texts += [f"{key}: {kinds}" for key, kinds in _SIGNAL_KINDS.items()]
         texts += [pattern.pattern for *_, pattern in SIGNAL_RULES]
+        texts += [NEGATION.pattern, DENIAL.pattern]
         texts += [t for m in self.moves for t in (m.id, *m.matching_texts(), m.do)]
         key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
         ranker = _FITTED.get(key)

@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.domain import Verdict
 
-__all__ = ["SIGNAL_NAMES", "SIGNAL_RULES", "Signal", "detect_signals"]
+__all__ = ["DENIAL", "NEGATION", "SIGNAL_NAMES", "SIGNAL_RULES", "Signal", "detect_signals"]
 
 Direction = Verdict
 
@@ -316,9 +316,13 @@ def _evidence(text: str, match: re.Match[str]) -> str:
     return clause
 
 
-_NEGATION = re.compile(
-    r"\b(not|no|never|isn't|aren't|wasn't|nothing|without)\s+(\w+\s+){0,2}$", re.I
-)
+# A cue just after a negation is not said: "not ready", "never done one", and with an
+# auxiliary, "she hasn't asked me for help" (which read as a request for help after trying).
+_DENIED = r"not|never|(?:has|have|had|did|does|do|wo|would|could|should|is|are|was|were)n['’]?t"
+NEGATION = re.compile(rf"\b(no|nothing|without|{_DENIED})\s+(\w+\s+){{0,2}}$", re.I)
+# A verb said not to happen ("hasn't asked", "never tried"); unlike NEGATION, not "without a
+# helmet" or "no gloves", which name the very hazard.
+DENIAL = re.compile(rf"\b({_DENIED})\s+(\w+\s+){{0,2}}$", re.I)
 
 
 _LEADERS_OWN = re.compile(
@@ -334,7 +338,7 @@ def detect_signals(scenario: str) -> list[Signal]:
     for name, direction, weight, pattern in SIGNAL_RULES:
         for match in pattern.finditer(scenario):
             before = scenario[max(0, match.start() - 30) : match.start()]
-            if _NEGATION.search(before):
+            if NEGATION.search(before):
                 continue
             if (name, direction) == ("confidence", "balanced") and _LEADERS_OWN.search(before):
                 continue  # "I'm nervous" is the leader's feeling, not the owner's readiness

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.signals import DENIAL
+
 __all__ = ["KIND_MEANING", "SituationCue", "detect_kinds"]
 
 _CUES: dict[str, str] = {
@@ -188,11 +190,21 @@ def _words_around(text: str, start: int, end: int, reach: int = 60) -> str:
     return text[left:right].strip()
 
 
+# A request for help is something the owner does: said not to have happened ("she hasn't
+# asked me for help"), it is not one. For the other kinds a denial often names the problem
+# itself ("has never been invited", "the city hasn't issued the permit").
+_ACTS = frozenset({"help_request"})
+
+
 def detect_kinds(scenario: str) -> list[SituationCue]:
     """Kinds whose everyday words appear, most cues first."""
     found = []
     for kind, pattern in _COMPILED.items():
-        matches = list(pattern.finditer(scenario))
+        matches = [
+            m
+            for m in pattern.finditer(scenario)
+            if kind not in _ACTS or not DENIAL.search(scenario[max(0, m.start() - 30) : m.start()])
+        ]
         if matches:
             first = matches[0]
             found.append(

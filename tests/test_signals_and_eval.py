@@ -109,6 +109,15 @@ def test_a_negated_trigger_does_not_fire():
     assert _names("Nothing is on fire and it is not urgent at all.") == {"urgency": "step_back"}
 
 
+def test_a_cue_negated_by_an_auxiliary_is_not_said():
+    def asked(text):
+        return [s for s in detect_signals(text) if s.name == "help_request"]
+
+    assert asked("After two attempts she asked me for help with the supplier.")
+    assert not asked("She hasn't asked me for help with the supplier.")
+    assert not asked("She hasn’t asked me to take over yet.")
+
+
 def test_tiredness_is_not_read_as_a_request_for_help_after_trying():
     def attempts(text):
         return [s for s in detect_signals(text) if s.name == "help_request"]

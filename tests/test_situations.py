@@ -44,3 +44,14 @@ def test_emailing_someone_is_not_a_data_incident():
     assert "data_incident" not in kinds
     leak = "He sent the salary spreadsheet to the whole company by mistake."
     assert "data_incident" in {c.kind for c in detect_kinds(leak)}
+
+
+def test_a_request_for_help_said_not_to_have_happened_is_not_one_but_a_denied_hazard_still_is():
+    def kinds(text):
+        return {c.kind for c in detect_kinds(text)}
+
+    assert "help_request" in kinds("After a week stuck on it, she asked me for help.")
+    assert "help_request" not in kinds("She hasn't asked me for help with the rota.")
+    assert "dignity" in kinds(
+        "Hamid, who doesn't drink for religious reasons, has never been invited."
+    )
