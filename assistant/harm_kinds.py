@@ -10,9 +10,7 @@ two encoders, learnt from the harm bank's categories, finds one for 82% (regular
 
 from __future__ import annotations
 
-import hashlib
 import json
-import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from assistant.fit_cache import cached_fit
 from assistant.harm import HARM_BANK_PATH
 
 __all__ = ["CATEGORY_KIND", "HarmKinds", "load_harm_kinds"]
@@ -80,15 +79,4 @@ def load_harm_kinds(
     """Fitted on the harm bank (a few seconds), or read from the cache folder."""
     rows = [json.loads(line) for line in bank.read_text("utf-8").splitlines() if line.strip()]
     recipe = [json.dumps(rows, sort_keys=True), *encoder_names, f"C={REGULARISATION}"]
-    key = hashlib.sha256("\n".join(recipe).encode()).hexdigest()[:16]
-    cached = cache_dir / f"harm-kinds-{key}.pkl" if cache_dir else None
-    if cached is not None and cached.is_file():
-        loaded: HarmKinds = pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache
-        return loaded
-    fitted = HarmKinds().fit(rows, encode)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(fitted))
-        partial.replace(cached)
-    return fitted
+    return cached_fit(cache_dir, "harm-kinds", recipe, lambda: HarmKinds().fit(rows, encode))

@@ -16,15 +16,15 @@ combinations (`scenarios/harm_stage_train.jsonl`). Fitted in seconds and cached.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from assistant.fit_cache import cached_fit
 
 __all__ = ["STAGE_BANK_PATH", "STAGE_FACTS", "HarmStage", "StageReading", "load_harm_stage"]
 
@@ -118,15 +118,4 @@ def load_harm_stage(
     """Fitted on the stage bank (seconds), or read from the cache folder."""
     rows = [json.loads(line) for line in bank.read_text("utf-8").splitlines() if line.strip()]
     recipe = [json.dumps(rows, sort_keys=True), *encoder_names, RECIPE]
-    key = hashlib.sha256("\n".join(recipe).encode()).hexdigest()[:16]
-    cached = cache_dir / f"harm-stage-{key}.pkl" if cache_dir else None
-    if cached is not None and cached.is_file():
-        loaded: HarmStage = pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache
-        return loaded
-    fitted = HarmStage().fit(rows, encode)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(fitted))
-        partial.replace(cached)
-    return fitted
+    return cached_fit(cache_dir, "harm-stage", recipe, lambda: HarmStage().fit(rows, encode))
