@@ -302,7 +302,7 @@ _BARE_VERB = (
 )
 _ROLE_PHRASE = re.compile(
     r"\b(?P<det>my|our|a|an|the|one of my|one of our)\s+"
-    rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\b)[a-z][a-z'’-]*\s+){{0,3}})"
+    rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\s)[a-z][a-z'’-]*\s+){{0,3}})"
     rf"(?P<noun>{_ROLE_NOUN})\b"
     # A role is followed by what a person does or a break, not by another noun: in
     # "an anticoagulant dose" or "the order form" the word only describes the noun after it.

@@ -385,3 +385,10 @@ def test_a_group_owns_a_decision_when_its_owner_is_a_team_or_several_people_not_
     assert not read_facts("My assistant coach wants to do the team talk.").owner_is_group
     assert not read_facts("Thomas wants to run the stand-up himself.").owner_is_group
     assert read_facts("Should I step in?").owner_is_group is None
+
+
+def test_a_hyphenated_modifier_that_starts_with_a_small_word_still_names_the_role():
+    assert read_facts("Our on-call engineer wants to run the postmortem.").owner == (
+        "your on-call engineer"
+    )
+    assert read_facts("My in-house lawyer will draft the reply.").owner == "your in-house lawyer"
