@@ -6,7 +6,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from assistant.domain import VERDICTS
 from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
+from assistant.harm_stage import StageReading
 from assistant.signals import Signal, detect_signals
 from assistant.situations import detect_kinds
 from assistant.verdict_table import table_probabilities
@@ -62,6 +63,10 @@ WORD_WEIGHT = 2.0
 # are right; fitted on the development split by `python eval/fit_temperature.py`.
 TEMPERATURE = 2.2
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
+DEALT_WITH_NOTE = (
+    "It reads as already dealt with: made safe, the people affected looked after and the "
+    "right people told, so it is not yours to take over"
+)
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
     "or has that already been dealt with?"
@@ -94,6 +99,11 @@ class FactorReader(Protocol):
     """Anything that reads the verdict table's facts: per factor, {value: probability}."""
 
     def factor_probabilities(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]: ...
+
+
+# Where a harm is in time and whether it has been dealt with (harm_stage.py); the composer
+# owns the reader, since it reads the same vectors as the moves.
+StageRead = Callable[[str], StageReading | None]
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,12 @@ class Assessor:
         self.harm = harm
         self.temperature = temperature
         self.factors = factors
+        self.stage: StageRead | None = None
+
+    def read_stage_with(self, stage: StageRead) -> None:
+        """Read whether an incident is over and dealt with (wired once the composer, which
+        owns that reader, exists)."""
+        self.stage = stage
 
     def warm_up(self) -> None:
         """Load the model and build its trace now, not on the first user's request."""
@@ -200,8 +216,21 @@ class Assessor:
         if harm is not None and harm.level == "likely":
             harm = _unworded(harm, scenario, signals)
         integrity = any(s.name == "integrity" for s in signals)
-        if (harm and harm.level == "likely") or (
-            integrity and (harm is None or harm.level != "none")
+        alarm = (harm is not None and harm.level != "none") or integrity or verdict == "step_in"
+        stage = self.stage(scenario) if self.stage is not None and alarm else None
+        dealt = stage is not None and stage.dealt_with
+        if stage is not None and dealt:
+            # Over, and handled by someone responsible: the alarm words tell what happened,
+            # not what is happening, so they force nothing, and stepping in stays only where
+            # a row of the table the scenario states calls for it (below).
+            notes.append(f"{DEALT_WITH_NOTE} (the stage check reads {stage.handled:.0%}).")
+            if verdict == "step_in" and _decisive_rule(signals) is None:
+                rest = final["step_back"] + final["balanced"]
+                verdict = "step_back" if final["step_back"] >= final["balanced"] else "balanced"
+                confidence = stage.handled * final[verdict] / rest
+        if not dealt and (
+            (harm and harm.level == "likely")
+            or (integrity and (harm is None or harm.level != "none"))
         ):
             # Harm outranks autonomy; the explicit rules count only when the harm net
             # does not rule harm out, so words like "fire drill" raise no alarm alone.
@@ -224,6 +253,8 @@ class Assessor:
             notes.append(rule[0])
             verdict, question = "step_in", None
             confidence = max(final["step_in"], RULE_CONFIDENCE)
+        elif dealt:
+            pass  # nobody is at risk now: no harm question
         elif harm and harm.level == "possible" and verdict == "step_in":
             # Someone may be at risk and the reading already calls for stepping in: act
             # first, and ask about experience or stakes afterwards, not before.

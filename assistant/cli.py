@@ -119,6 +119,7 @@ def _eval_dialogues(dialogues: list[dict[str, Any]], settings: Settings, as_json
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.assessment import Assessor, load_bank
+    from assistant.backends import make_embeddings
     from assistant.dialogue_eval import load_dialogues
     from assistant.evaluation import (
         chat_only_predictor,
@@ -129,7 +130,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         write_report,
     )
     from assistant.move_eval import has_move_labels, move_relevance
-    from assistant.wiring import build_assessor
+    from assistant.wiring import build_assessor, build_composer, link_stage
 
     dialogues = load_dialogues(Path(args.file))
     if dialogues:
@@ -140,11 +141,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             f"No labelled scenarios in {args.file}.", "Each line needs `scenario` and `label`."
         )
     assessor = build_assessor(settings)
+    composer = build_composer(settings, make_embeddings(settings), assessor)
+    link_stage(assessor, composer)
     result = evaluate_assessor(rows, assessor)
     if has_move_labels(rows):
-        from assistant.wiring import build_coach
-
-        composer = build_coach(settings, assessor=assessor).composer
         result["moves"] = move_relevance(rows, composer, assessor.assess)
         result["moves_for_the_labelled_verdict"] = move_relevance(
             rows, composer, assessor.assess, gold_verdict=True

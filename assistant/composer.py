@@ -13,7 +13,7 @@ import json
 import pickle
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from assistant.assessment import HARM_NOTE, HINGES, Assessment
 from assistant.facts import (
     CHAT_OPENER,
     ScenarioFacts,
+    handler,
     is_common_word,
     lower_first,
     read_facts,
@@ -735,6 +736,15 @@ class Composer:
             ranked = [(s, i) for s, i in ranked if "harm_now" not in self.moves[i].kinds]
         if stage is not None:
             ranked = [(s, i) for s, i in ranked if stage.allows(self.moves[i].needs)]
+        else:  # unread: only a move that needs a harm dealt with needs the reading to say so
+            ranked = [(s, i) for s, i in ranked if self.moves[i].needs != "handled"]
+        after = sorted(i for _, i in ranked if self.moves[i].needs == "handled")
+        if stage is not None and stage.dealt_with and verdict != "step_in" and after:
+            # Over and dealt with: acknowledge it and leave the review with whoever handled it,
+            # in the playbook's order. No labelled choice has taught the ranker these moves,
+            # and its best for such a text were moves for a team's decision or an experiment
+            # (session 27, read on the blind handled set), which would contradict them.
+            return [(1.0, self.moves[i]) for i in after]
         if group_owner is False:
             ranked = [(s, i) for s, i in ranked if self.moves[i].needs != "group"]
         if self.ranker is not None:
@@ -819,6 +829,14 @@ class Composer:
     def compose(self, scenario: str, assessment: Assessment | None) -> Plan:
         """The plan for a scenario; without an assessment, general help from the playbook."""
         facts = read_facts(scenario)
+        stage = self.harm_stage(scenario)
+        if stage is not None and stage.dealt_with:
+            # Whoever an incident happened to is named first; the moves speak to whoever
+            # dealt with it.
+            who = handler(scenario)
+            facts = replace(
+                facts, owner=who or "whoever dealt with it", owner_found=who is not None
+            )
         verdict = assessment.verdict if assessment else None
         cues = detect_kinds(scenario)[:_CUES_USED]
         kinds, cue_kinds = situation_kinds(scenario, assessment.signals if assessment else ())
@@ -836,7 +854,7 @@ class Composer:
                 harmed,
                 lead,
                 _harm_ruled_out(assessment, harmed),
-                self.harm_stage(scenario),
+                stage,
                 facts.owner_is_group,
             ),
             harm_now=bool(assessment and assessment.harm and assessment.harm.level == "likely"),

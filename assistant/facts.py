@@ -939,6 +939,34 @@ def sentences(scenario: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= 3]
 
 
+# What someone does in handling an incident ("the duty manager shut the valve, moved the
+# guests ..."): its subject is who dealt with it.
+_HANDLING = re.compile(
+    r"\b(took (?:over|charge)|called|rang|phoned|shut|stopped|cleared|cordoned|evacuated|"
+    r"reported|logged|recalled|caught|spotted|fixed|dealt with|handled|isolated|pulled|"
+    r"restored|rolled (?:it )?back|separated|split|traced|corrected|recounted|filed|"
+    r"got (?:her|him|them|everyone|the)|stayed with|sent (?:her|him|them))\b",
+    re.I,
+)
+_CLAUSE_START = re.compile(r"(?:^|[.;:!?]\s+|,\s+(?:and\s+)?|\band\s+|\bbut\s+)(?=[^.;:!?,]*$)")
+
+
+def handler(scenario: str) -> str | None:
+    """Who dealt with an incident the scenario tells of: the person or role doing the first
+    act of handling it, addressed to the leader; None when no such act has a subject."""
+    for verb in _HANDLING.finditer(scenario):
+        before = scenario[: verb.start()]
+        start = _CLAUSE_START.search(before)
+        clause = before[start.end() if start else 0 :].strip()
+        if not clause or len(clause.split()) > 5 or clause.lower() in ("i", "we", "we've"):
+            continue
+        clause = re.sub(r"^(?:her|his|their)\b", "the", clause, flags=re.I)
+        found = _name(clause) or _role(clause)
+        if found:
+            return found
+    return None
+
+
 def read_facts(scenario: str) -> ScenarioFacts:
     """Who owns the situation and what the work is, with neutral fallbacks."""
     name = _name(scenario)

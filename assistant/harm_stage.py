@@ -1,4 +1,5 @@
-"""Where a harm is in time: still going on, or already over; and whether it has reached anyone.
+"""Where a harm is in time: still going on, or already over; whether it has reached anyone; and
+whether someone has already dealt with it.
 
 The harm net says whether someone may be hurt, and harm_kinds.py how. Neither says when, and
 the moves depend on it: "stop the work now" is for a hazard still live, "tell the people
@@ -6,12 +7,15 @@ affected" for a harm that has reached people. A
 scaffold without its sign-off with a crew on it is live but has hurt nobody; a guest's
 invoice emailed to another guest last week has reached someone and is over.
 
-Two readings, each a probability: `ongoing` (something harmful is still happening and needs
-stopping or making safe) and `reached` (someone has already been hurt or affected). Each is a
+Three readings, each a probability: `ongoing` (something harmful is still happening and needs
+stopping or making safe), `reached` (someone has already been hurt or affected) and `handled`
+(someone responsible has already done what it called for: made it safe, looked after whoever
+was affected, told whoever had to be told, put a fix in place). Each is a
 logistic regression over the composer's encoders beside one over the words' tf-idf n-grams
 (tense and time words - "yesterday", "is still", "right now" - are words), averaged; learnt
-from the harm bank's scenarios labelled with both facts and 200 more written for the four
-combinations (`scenarios/harm_stage_train.jsonl`). Fitted in seconds and cached.
+from the harm bank's scenarios labelled with the three facts, 200 more written for the four
+combinations of the first two and 220 for incidents dealt with or not
+(`scenarios/harm_stage_train.jsonl`). Fitted in seconds and cached.
 """
 
 from __future__ import annotations
@@ -29,11 +33,11 @@ from assistant.fit_cache import cached_fit
 __all__ = ["STAGE_BANK_PATH", "STAGE_FACTS", "HarmStage", "StageReading", "load_harm_stage"]
 
 STAGE_BANK_PATH = Path(__file__).parent / "scenarios" / "harm_stage_train.jsonl"
-STAGE_FACTS = ("ongoing", "reached")
+STAGE_FACTS = ("ongoing", "reached", "handled")
 # Chosen by 5-fold cross-validation on the stage bank from 0.3, 1, 3 and 10, with the two
 # readers averaged (ongoing 0.973, reached 0.875; either alone reads reached worse).
 REGULARISATION = 3.0
-RECIPE = f"stage-v1 encoders+tfidf word1-2 char_wb3-5 C={REGULARISATION}"
+RECIPE = f"stage-v2 encoders+tfidf word1-2 char_wb3-5 C={REGULARISATION}"
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -44,23 +48,39 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 # answers read near the boundary (session 26, docs/decisions-session26.md).
 NOT_ONGOING_BELOW = 0.4
 NOT_REACHED_BELOW = 0.15
+# An incident counts as dealt with only where the reader is sure: from this probability its
+# "yes" was right for at least 95% of the stage bank's scenarios in 5-fold cross-validation
+# (0.958; 0.927 at 0.5), the lowest such cut of 0.5, 0.55, ... 0.8.
+HANDLED_FROM = 0.55
 
 
 @dataclass(frozen=True)
 class StageReading:
-    """P(still happening) and P(has already reached someone)."""
+    """P(still happening), P(has already reached someone) and P(already dealt with)."""
 
     ongoing: float
     reached: float
+    handled: float = 0.0
+
+    @property
+    def dealt_with(self) -> bool:
+        """Surely over and surely handled by someone responsible: nothing is left that calls
+        for the leader to take over (the harm net's alarm words describe what happened)."""
+        return self.handled >= HANDLED_FROM and self.ongoing < NOT_ONGOING_BELOW
 
     def allows(self, needs: str) -> bool:
         """Whether a move written for `needs` fits: "ongoing" (something harmful is still
-        happening: stop the work) or "reached" (someone has been hurt or affected: tell
-        them, check on them); a move that needs neither always does."""
+        happening: stop the work), "reached" (someone has been hurt or affected: tell them,
+        check on them) or "handled" (it is over and dealt with: thank whoever did it); a move
+        that needs none of them always does."""
         if needs == "ongoing":
             return self.ongoing >= NOT_ONGOING_BELOW
         if needs == "reached":
             return self.reached >= NOT_REACHED_BELOW
+        if needs == "handled":
+            # Thanking someone for handling what is still going on would be worse than
+            # leaving the move out: this one needs the reader sure.
+            return self.dealt_with
         return True
 
 
@@ -100,7 +120,7 @@ class HarmStage:
         return self
 
     def read(self, scenario: str, vector: np.ndarray) -> StageReading:
-        """The two probabilities for one scenario, given its encoders' vector."""
+        """The three probabilities for one scenario, given its encoders' vector."""
         p = {}
         for fact in STAGE_FACTS:
             meaning = self._by_meaning[fact].predict_proba(vector.reshape(1, -1))[0][1]

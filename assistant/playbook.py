@@ -48,7 +48,7 @@ _MOVE = re.compile(r"^## +(?P<title>.+?)\s*$(?P<body>.*?)(?=^## |\Z)", re.M | re
 _FIELD = re.compile(r"^\*(?P<label>[A-Za-z ]+):\*\s*(?P<value>.+?)\s*$", re.M)
 _SLOT = re.compile(r"\{(\w+)\}")
 _SLOTS = {"owner", "task"}
-NEEDS = ("ongoing", "reached", "group")
+NEEDS = ("ongoing", "reached", "handled", "group")
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,9 @@ class Move:
     # leader to do the same thing, so an answer offers at most one of them.
     acts: tuple[str, ...] = ()
     # What the situation must hold for this move to make sense ("*Needs:*"): a harm still
-    # "ongoing" (stop the work) or that has "reached" someone (tell the people affected), both
-    # read by harm_stage.py; or a "group" that owns the decision (back the team's call).
+    # "ongoing" (stop the work), that has "reached" someone (tell the people affected) or that
+    # someone has already "handled" (thank them, let them lead the review), read by
+    # harm_stage.py; or a "group" that owns the decision (back the team's call).
     needs: str = ""
 
     def repeats(self, other: Move) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "build_assessor",
     "build_coach",
     "build_composer",
+    "link_stage",
     "build_ingestor",
     "build_retriever",
     "build_store",
@@ -149,6 +150,14 @@ def build_composer(settings: Settings, embedder: EmbeddingBackend, assessor: Any
     )
 
 
+def link_stage(assessor: Any, composer: Composer) -> None:
+    """Let the assessor read whether an incident is over and dealt with: the composer owns
+    that reader (it reads the same vectors as the moves), and it exists only after both."""
+    local = getattr(assessor, "local", assessor)  # a model assessor wraps the local one
+    if isinstance(local, Assessor) and local.model is not None:
+        local.read_stage_with(composer.harm_stage)
+
+
 def build_coach(settings: Settings, **overrides: Any) -> Coach:
     """A Coach with every collaborator chosen from settings unless passed in overrides."""
     embedder = overrides.get("embedder") or make_embeddings(settings)
@@ -168,6 +177,7 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
 
         assessor = ModelAssessor(chat_model, assessor, chat_name)
     composer = overrides.get("composer") or build_composer(settings, embedder, assessor)
+    link_stage(assessor, composer)
     from assistant.statements import StatementReader
 
     conversation = Conversation(

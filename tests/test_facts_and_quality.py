@@ -1,4 +1,4 @@
-from assistant.facts import lower_first, read_facts, sentences, to_second_person
+from assistant.facts import handler, lower_first, read_facts, sentences, to_second_person
 from assistant.quality import (
     clean_quote,
     contradicts,
@@ -392,3 +392,17 @@ def test_a_hyphenated_modifier_that_starts_with_a_small_word_still_names_the_rol
         "your on-call engineer"
     )
     assert read_facts("My in-house lawyer will draft the reply.").owner == "your in-house lawyer"
+
+
+def test_whoever_dealt_with_an_incident_is_the_subject_of_its_first_act_of_handling():
+    told = (
+        "A caller was racist to one of our new starters this morning. Her team leader took "
+        "over the call and ended it, flagged the account and gave her a break."
+    )
+    assert read_facts(told).owner == "the caller"  # named first, but not the one who acted
+    assert handler(told) == "the team leader"
+    assert handler("fight on the touchline. our welfare officer split them up.") == (
+        "your welfare officer"
+    )
+    assert handler("Burst pipe overnight; duty manager Karim shut the valve.") == "Karim"
+    assert handler("We called the plumber and it's fixed.") is None

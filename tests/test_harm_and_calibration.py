@@ -161,3 +161,37 @@ def test_the_harm_net_alone_with_no_word_of_any_harm_does_not_force_a_step_in():
     assert worded.verdict == "step_in" and worded.harm.level == "likely"
     not_back = _assessor("step_back", 0.9).assess("Velocity dropped two sprints in a row.")
     assert not_back.verdict == "balanced" and not_back.clarifying_question == HARM_QUESTION
+
+
+def _staged(lean: str, harm_p: float, handled: float, ongoing: float) -> Assessor:
+    from assistant.harm_stage import StageReading
+
+    assessor = _assessor(lean, harm_p)
+    assessor.read_stage_with(lambda _: StageReading(ongoing, 0.9, handled))
+    return assessor
+
+
+def test_an_incident_already_dealt_with_forces_no_step_in_and_says_why():
+    text = "A guest fainted in the lobby; our duty manager called the paramedics, she is fine."
+    verdict = _staged("step_back", 0.9, handled=0.95, ongoing=0.05).assess(text)
+    assert verdict.verdict == "step_back"
+    assert any("already dealt with" in n for n in verdict.notes)
+    assert verdict.clarifying_question != HARM_QUESTION
+
+
+def test_a_step_in_read_from_the_words_of_a_handled_incident_becomes_the_likelier_other():
+    verdict = _staged("step_in", 0.01, handled=0.95, ongoing=0.05).assess("It was dealt with.")
+    assert verdict.verdict in ("step_back", "balanced")
+    assert verdict.confidence <= 0.95
+
+
+def test_a_handled_incident_still_steps_in_where_the_text_states_a_sign_off_beyond_the_team():
+    text = "The leak was fixed, but the repair needs sign-off from the board before we reopen."
+    verdict = _staged("step_back", 0.9, handled=0.95, ongoing=0.05).assess(text)
+    assert verdict.verdict == "step_in"
+
+
+def test_harm_still_going_on_or_not_surely_handled_still_steps_in():
+    text = "My senior chef keeps working with a burnt hand."
+    assert _staged("step_back", 0.9, handled=0.95, ongoing=0.8).assess(text).verdict == "step_in"
+    assert _staged("step_back", 0.9, handled=0.5, ongoing=0.05).assess(text).verdict == "step_in"

@@ -9,6 +9,7 @@ import pytest
 from assistant.composer import situation_kinds
 from assistant.errors import ConfigError
 from assistant.harm_stage import (
+    HANDLED_FROM,
     NOT_ONGOING_BELOW,
     NOT_REACHED_BELOW,
     HarmStage,
@@ -27,18 +28,18 @@ def bag_of_words(texts):
 
 
 ROWS = [
-    {"scenario": f"{text} case {i}", "ongoing": ongoing, "reached": reached}
+    {"scenario": f"{text} case {i}", "ongoing": ongoing, "reached": reached, "handled": handled}
     for i in range(8)
-    for text, ongoing, reached in (
-        ("the leak is still going on now and customers are hurt", True, True),
-        ("the crew is still up there now", True, False),
-        ("yesterday a customer was hurt, last thing we did was call", False, True),
-        ("next month we plan the move", False, False),
+    for text, ongoing, reached, handled in (
+        ("the leak is still going on now and customers are hurt", True, True, False),
+        ("the crew is still up there now", True, False, False),
+        ("yesterday a customer was hurt, last thing we did was call", False, True, True),
+        ("next month we plan the move", False, False, False),
     )
 ]
 
 
-def test_both_facts_are_learnt_from_scenarios_labelled_with_them():
+def test_each_fact_is_learnt_from_scenarios_labelled_with_it():
     stage = HarmStage().fit(ROWS, bag_of_words)
 
     def read(text):
@@ -48,6 +49,7 @@ def test_both_facts_are_learnt_from_scenarios_labelled_with_them():
     over = read("yesterday a customer was hurt, last thing we did was call case 9")
     assert live.ongoing > 0.5 > live.reached
     assert over.reached > 0.5 > over.ongoing
+    assert over.handled > 0.5 > live.handled
 
 
 def test_a_move_is_left_out_only_when_the_reader_is_sure_its_harm_is_elsewhere_in_time():
@@ -58,6 +60,12 @@ def test_a_move_is_left_out_only_when_the_reader_is_sure_its_harm_is_elsewhere_i
     unsure = StageReading(ongoing=NOT_ONGOING_BELOW, reached=NOT_REACHED_BELOW)
     assert unsure.allows("ongoing") and unsure.allows("reached")
     assert StageReading(0.0, 0.0).allows("")
+
+
+def test_a_move_for_a_harm_already_dealt_with_needs_the_reader_sure_it_is_over_and_handled():
+    assert StageReading(ongoing=0.1, reached=0.9, handled=HANDLED_FROM).allows("handled")
+    assert not StageReading(ongoing=0.1, reached=0.9, handled=HANDLED_FROM - 0.01).allows("handled")
+    assert not StageReading(ongoing=NOT_ONGOING_BELOW, reached=0.9, handled=0.99).allows("handled")
 
 
 def test_the_fitted_reader_is_kept_in_the_cache_folder(tmp_path):
@@ -90,7 +98,8 @@ def test_the_playbooks_stage_bound_moves_are_the_ones_for_live_harm_and_harm_don
     needs = {m.id: m.needs for m in load_playbook() if m.needs}
     assert needs["stop-unsafe-work-on-the-spot"] == "ongoing"
     assert needs["tell-the-people-affected-promptly-and-plainly"] == "reached"
-    assert set(needs.values()) == {"ongoing", "reached", "group"}
+    assert needs["let-them-lead-the-review-of-what-happened"] == "handled"
+    assert set(needs.values()) == {"ongoing", "reached", "handled", "group"}
 
 
 # Written blind to the banks and the project by a helper in session 26 (120, sha256

@@ -81,13 +81,30 @@ def test_incidents_already_dealt_with_and_harm_left_unhandled_are_told_apart_as_
     # Written blind in session 21 (60 incidents a capable owner has already dealt with, 60 where
     # harm goes on, many in calm words), frozen (sha256 6ed1045d...) before the choice it
     # decided (a reader of "already dealt with", not kept); the 25 within cosine 0.6 of the
-    # banks are left out here. Measured on these 95: accuracy 0.663, step back on 1 of the 46
-    # with harm (a cracked playground platform left open), step in on 0.96 of them, false alarms
-    # on 0.43 of the handled ones. The floors keep what is reached; #14's targets are not met.
+    # banks are left out here. Measured on these 95: accuracy 0.663 with false alarms on 0.43 of
+    # the handled ones until session 27's reading of "dealt with" (harm_stage.py): 0.821, false
+    # alarms 0.08, step back on 1 of the 46 with harm (a cracked playground platform left
+    # open), step in on 0.96 of them.
     result = _scored(assessor, "handled")
-    assert result["accuracy"] >= 0.62
+    assert result["accuracy"] >= 0.78
     assert result["harm"]["step_back_on_harm"] <= 2
     assert result["harm"]["step_in_recall_on_harm"] >= 0.9
+    assert result["harm"]["false_alarm_on_lookalikes"] <= 0.15
+
+
+def test_a_second_writers_incidents_dealt_with_or_not_hold_the_floors_that_decided_the_reading(
+    assessor,
+):
+    # Written blind in session 27 by a helper who saw only the verdict table (50 incidents dealt
+    # with, 25 past ones left unhandled or covered up, 25 still going on while a fix waits, 20
+    # nobody has acted on), frozen (sha256 d301e315...) before the choice it decided (the
+    # reading of "dealt with" in the verdict, kept); the 46 within cosine 0.6 of the banks are
+    # left out. Measured on these 74: accuracy 0.689 -> 0.743, step back on 2 of the 44 with
+    # harm before and after, step in on 0.91 of them; step in on 14 -> 6 of the 30 handled.
+    result = _scored(assessor, "handled2")
+    assert result["accuracy"] >= 0.7
+    assert result["harm"]["step_back_on_harm"] <= 2
+    assert result["harm"]["step_in_recall_on_harm"] >= 0.88
 
 
 def test_harm_in_plain_words_framed_as_a_question_of_delegation_is_stepped_in_on_as_measured(
