@@ -216,8 +216,7 @@ class Assessor:
         if harm is not None and harm.level == "likely":
             harm = _unworded(harm, scenario, signals)
         integrity = any(s.name == "integrity" for s in signals)
-        alarm = (harm is not None and harm.level != "none") or integrity or verdict == "step_in"
-        stage = self.stage(scenario) if self.stage is not None and alarm else None
+        stage = self.stage(scenario) if self.stage is not None else None
         dealt = stage is not None and stage.dealt_with
         if stage is not None and dealt:
             # Over, and handled by someone responsible: the alarm words tell what happened,
