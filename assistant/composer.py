@@ -238,6 +238,11 @@ _HEADLINE = {
     "step_back": "Step back and let {owner} {action}.",
     "balanced": "Let {owner} {action}, but stay close.",
 }
+# Where an incident is over and dealt with, there is nothing left to lead but its follow-up.
+_DEALT_HEADLINE = {
+    "step_back": "It has been dealt with: step back and leave the follow-up with {owner}.",
+    "balanced": "It has been dealt with: leave the follow-up with {owner}, and stay close.",
+}
 # The table's facts (assistant/verdict_table.py) as a reader would say them.
 _FACT_WORDS = {
     ("harm_now", "yes"): "someone may be harmed now",
@@ -881,7 +886,9 @@ class Composer:
         why = self._why(assessment, cues, harmed, facts) if assessment else []
         return Plan(
             verdict=verdict,
-            headline=self._headline(assessment, facts, cues),
+            headline=self._headline(
+                assessment, facts, cues, dealt=stage is not None and stage.dealt_with
+            ),
             why=why,
             moves=moves,
             say=spoken.say if spoken else "",
@@ -1006,11 +1013,20 @@ class Composer:
 
     @staticmethod
     def _headline(
-        assessment: Assessment | None, facts: ScenarioFacts, cues: Sequence[SituationCue] = ()
+        assessment: Assessment | None,
+        facts: ScenarioFacts,
+        cues: Sequence[SituationCue] = (),
+        dealt: bool = False,
     ) -> str:
         if assessment is None:
             return "Here is what the playbook suggests."
         verdict = assessment.verdict
+        if dealt and verdict in _DEALT_HEADLINE:
+            # What happened is the scenario's own story; the headline says where it stands.
+            head = _DEALT_HEADLINE[verdict].format(owner=facts.owner)
+            if assessment.clarifying_question:
+                head = f"My lean for now is to {_LEAN[verdict]}. {head}"
+            return head
         task = facts.task if facts.task_found else "this"
         head = _HEADLINE[verdict].format(
             owner=facts.owner, task=task, action=facts.slots()["action"]

@@ -153,3 +153,18 @@ def test_moves_fit_where_the_harm_is_in_time_on_scenarios_labelled_blind(real_co
     result = move_relevance(rows, real_coach.composer, real_coach.assessor.assess)
     assert result["precision"] >= 0.33
     assert result["wrong_rate"] <= 0.03
+
+
+def test_the_headline_of_an_incident_dealt_with_leaves_the_follow_up_with_whoever_handled_it():
+    from assistant.assessment import Assessment
+    from assistant.composer import Composer
+    from assistant.facts import ScenarioFacts
+
+    facts = ScenarioFacts(owner="the team leader", task="this", owner_found=True, task_found=False)
+    back = Assessment(verdict="step_back", confidence=0.8, signals=[], probabilities={})
+    assert Composer._headline(back, facts, dealt=True) == (
+        "It has been dealt with: step back and leave the follow-up with the team leader."
+    )
+    assert "dealt with" not in Composer._headline(back, facts)
+    inside = Assessment(verdict="step_in", confidence=0.8, signals=[], probabilities={})
+    assert "dealt with" not in Composer._headline(inside, facts, dealt=True)
