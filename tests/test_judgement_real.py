@@ -213,6 +213,10 @@ DIALOGUE_FLOORS = {
     # the choices it took part in deciding (T and T2, neither kept); first read: 0.620 per
     # turn, corrections 5 of 9, questions 0.83 / 0.44
     "blind11": (145, 0.58, 0.44, 0.7, 0.35),
+    # written in session 28 from the design's table alone, frozen (sha256 c90021b9...) before
+    # the choice it decided (the stated-facts reader, not kept); first read: 0.613 per turn,
+    # corrections 5 of 11, questions 0.71 / 0.27. (blind13, frozen beside it, is unread.)
+    "blind12": (145, 0.59, 0.36, 0.6, 0.2),
 }
 
 
