@@ -168,6 +168,20 @@ class Assessor:
         owns that reader, exists)."""
         self.stage = stage
 
+    def harm_told(self, text: str) -> HarmReading | None:
+        """The harm net's reading of one message alone, when it calls for stepping in by the
+        path a whole scenario takes ("likely", worded as harm, not read as already dealt
+        with); None otherwise. A conversation reads each follow-up with it."""
+        if self.harm is None:
+            return None
+        harm = self.harm.read(text)
+        if harm.level == "likely":
+            harm = _unworded(harm, text, detect_signals(text))
+        if harm.level != "likely":
+            return None
+        stage = self.stage(text) if self.stage is not None else None
+        return None if stage is not None and stage.dealt_with else harm
+
     def warm_up(self) -> None:
         """Load the model and build its trace now, not on the first user's request."""
         self.assess("warm up")

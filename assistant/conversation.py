@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.assessment import RULE_CONFIDENCE, Assessment
+from assistant.assessment import DEALT_WITH_NOTE, HARM_NOTE, RULE_CONFIDENCE, Assessment
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
+from assistant.harm import LIKELY_PRECISION, HarmReading
 from assistant.signals import detect_signals
 
 __all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
@@ -145,8 +146,10 @@ class Conversation:
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         max_chars: int = 4000,
         statements: StatesFacts | None = None,
+        harm: Callable[[str], HarmReading | None] | None = None,
     ) -> None:
         self.assessor = assessor
+        self.harm = harm
         self.similarity = similarity
         self.max_chars = max_chars
         self.statements = statements
@@ -176,6 +179,8 @@ class Conversation:
                 assessment = self._restated(assessment, message)
             if assessment.verdict != "step_in":
                 assessment = self._decided_by_a_later_fact(assessment, standing, said, opened)
+            if assessment.verdict != "step_in":
+                assessment = self._harm_told_late(assessment, standing, said, opened)
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
@@ -225,6 +230,48 @@ class Conversation:
                 clarifying_question=None,
                 notes=[*assessment.notes, note],
                 row_kinds=kinds,
+            )
+        return assessment
+
+    def _harm_told_late(
+        self,
+        assessment: Assessment,
+        standing: Sequence[Clause],
+        said: dict[int, tuple[str, int]],
+        opened: int,
+    ) -> Assessment:
+        """Harm told in a follow-up drowns in the first message when the whole is read as one
+        text ("A group is holding a boy down behind the sports hall and filming it" after a
+        question about who runs a club still read step back): a standing follow-up in which
+        the harm net, reading it alone, finds likely harm calls for stepping in, as it would
+        had it been the first message, unless the whole situation reads as already dealt
+        with."""
+        if self.harm is None or any(n.startswith(DEALT_WITH_NOTE) for n in assessment.notes):
+            return assessment
+        for turn in sorted({c.turn for c in standing if c.turn > opened}, reverse=True):
+            reading = self.harm(self._situation([c for c in standing if c.turn == turn], said))
+            if reading is None:
+                continue
+            return dataclasses.replace(
+                assessment,
+                verdict="step_in",
+                # As for a whole scenario: "likely" was set where 90% of held-out flags were
+                # harm, so that, not the raw score, is how often this step in is right.
+                confidence=round(
+                    max(
+                        assessment.probabilities.get("step_in", 0.0),
+                        min(reading.probability, LIKELY_PRECISION),
+                    ),
+                    2,
+                ),
+                clarifying_question=None,
+                notes=[
+                    *assessment.notes,
+                    f"{HARM_NOTE} (the harm check reads {reading.probability:.0%}), "
+                    "and that outranks autonomy.",
+                ],
+                harm=reading,
+                row_kinds=(),
             )
         return assessment
 

@@ -180,11 +180,13 @@ def build_coach(settings: Settings, **overrides: Any) -> Coach:
     link_stage(assessor, composer)
     from assistant.statements import StatementReader
 
+    local = getattr(assessor, "local", assessor)  # a model assessor wraps the local one
     conversation = Conversation(
         assessor,
         similarity=_cosine(embedder),
         max_chars=settings.max_message_chars,
         statements=StatementReader.load_or_fit(settings.cache_dir / "statements.pkl"),
+        harm=local.harm_told if isinstance(local, Assessor) and local.harm is not None else None,
     )
     return Coach(
         retriever,

@@ -246,3 +246,59 @@ def test_a_later_fact_keeps_deciding_while_it_stands_but_not_in_a_new_situation(
 def test_the_first_message_is_left_to_the_assessor_that_reads_whole_situations():
     views = Conversation(_AlwaysStepBack(), statements=_statements()).replay([LATER_FACT])
     assert views[0].assessment.verdict == "step_back"
+
+
+def _harm_in(words: str):
+    """A harm reader that finds likely harm in any message holding these words."""
+    from assistant.harm import HarmReading
+
+    def read(text: str) -> HarmReading | None:
+        return HarmReading(0.97, "likely", text) if words in text else None
+
+    return read
+
+
+HARM_LATE = "Just now Callum's glove got caught in the hauler and they're still hauling."
+
+
+def test_harm_told_in_a_follow_up_is_stepped_in_on_without_a_question():
+    views = Conversation(_AlwaysStepBack(), harm=_harm_in("glove")).replay(
+        ["Ewan wants to run the deck crew himself this trip. Let him?", HARM_LATE]
+    )
+    assert views[0].assessment.verdict == "step_back"
+    last = views[-1]
+    assert last.assessment.verdict == "step_in"
+    assert last.assessment.clarifying_question is None
+    assert last.assessment.harm is not None and last.assessment.harm.level == "likely"
+    assert any("outranks autonomy" in note for note in last.assessment.notes)
+    assert last.changed and "glove" in last.changed
+
+
+def test_harm_told_late_keeps_deciding_while_it_stands_and_the_first_message_is_not_reread():
+    conversation = Conversation(_AlwaysStepBack(), harm=_harm_in("glove"))
+    views = conversation.replay(
+        [
+            "Ewan wants to run the deck crew himself this trip.",
+            HARM_LATE,
+            "He says he has it under control.",
+            "Different question: my analyst wants to rename the dashboard tabs.",
+        ]
+    )
+    assert [v.assessment.verdict for v in views] == ["step_back", "step_in", "step_in", "step_back"]
+    # Harm in the opening message is the assessor's to read, not this check's.
+    first = conversation.replay(["The glove is caught, what now?"])[0]
+    assert first.assessment.verdict == "step_back"
+
+
+def test_harm_told_late_decides_nothing_once_the_situation_reads_as_dealt_with():
+    from assistant.assessment import DEALT_WITH_NOTE
+
+    class _Dealt(_AlwaysStepBack):
+        def assess(self, scenario: str) -> Assessment:
+            seen = super().assess(scenario)
+            return Assessment(**{**seen.__dict__, "notes": [f"{DEALT_WITH_NOTE} (90%)."]})
+
+    views = Conversation(_Dealt(), harm=_harm_in("glove")).replay(
+        ["Ewan ran the deck crew this trip.", HARM_LATE]
+    )
+    assert views[-1].assessment.verdict == "step_back"

@@ -217,6 +217,10 @@ DIALOGUE_FLOORS = {
     # the choice it decided (the stated-facts reader, not kept); first read: 0.613 per turn,
     # corrections 5 of 11, questions 0.71 / 0.27. (blind13, frozen beside it, is unread.)
     "blind12": (145, 0.59, 0.36, 0.6, 0.2),
+    # written in session 29 from the design's table alone, frozen (sha256 e4382879...) before
+    # the choice it decided (harm told in a follow-up, read alone): 0.640 -> 0.714 per turn,
+    # step back on turns where harm had emerged 14 -> 4; without that reading this floor fails.
+    "blind14": (155, 0.68, 0.5, 0.6, 0.15),
 }
 
 
