@@ -167,11 +167,19 @@ def _harm_ruled_out(assessment: Assessment | None, harmed: Sequence[str]) -> boo
 
 def _safe_first(chosen: list[tuple[float, Move]], harm_now: bool) -> list[tuple[float, Move]]:
     """While harm is happening, the move that stops it comes before calling in advisers or
-    telling people (first aid's order: make safe, then get help); only the order changes."""
+    telling people (first aid's order: make safe, then get help), and a move for someone the
+    harm has already reached ("Once the immediate danger is handled, ...") comes after every
+    move written for a harm still going on. Only the order changes."""
     if not harm_now:
         return chosen
     first = next((c for c in chosen if "harm_now" in c[1].kinds), None)
-    return chosen if first is None else [first, *(c for c in chosen if c is not first)]
+    ordered = chosen if first is None else [first, *(c for c in chosen if c is not first)]
+    last = max((i for i, c in enumerate(ordered) if c[1].needs == "ongoing"), default=-1)
+    early = [c for c in ordered[: max(last, 0)] if c[1].needs == "reached"]
+    if not early:
+        return ordered
+    kept = [c for c in ordered[: last + 1] if not any(c is e for e in early)]
+    return kept + early + ordered[last + 1 :]
 
 
 _TO_COME = re.compile(

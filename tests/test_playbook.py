@@ -510,6 +510,26 @@ def test_while_harm_is_happening_the_move_that_stops_it_is_said_first(moves):
     assert _safe_first(chosen, harm_now=False) == chosen  # otherwise the ranking's order
 
 
+def test_aftercare_for_someone_already_hurt_never_comes_before_the_moves_that_make_it_safe(moves):
+    from assistant.composer import _safe_first
+
+    by_id = {m.id: m for m in moves}
+    chosen = [
+        (0.9, by_id["check-on-whoever-is-closest-to-it"]),  # "Once the immediate danger is ..."
+        (0.8, by_id["stay-with-someone-in-immediate-danger"]),
+        (0.7, by_id["stop-unsafe-work-on-the-spot"]),
+    ]
+    acting = [m.id for _, m in _safe_first(chosen, harm_now=True)]
+    assert acting == [
+        "stay-with-someone-in-immediate-danger",
+        "stop-unsafe-work-on-the-spot",
+        "check-on-whoever-is-closest-to-it",
+    ]
+    without = [chosen[0], chosen[1]]  # nothing for a harm still going on: the order stands
+    without[1] = (0.8, by_id["tell-your-boss-before-they-hear-it"])
+    assert _safe_first(without, harm_now=True) == without
+
+
 def test_the_headline_does_not_say_back_a_sentence_that_only_restates_who_and_what(moves):
     from assistant.assessment import Assessment
 
