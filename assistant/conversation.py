@@ -178,9 +178,10 @@ class Conversation:
             if correcting and len(standing) > len(new):
                 assessment = self._restated(assessment, message)
             if assessment.verdict != "step_in":
-                assessment = self._decided_by_a_later_fact(assessment, standing, said, opened)
-            if assessment.verdict != "step_in":
-                assessment = self._harm_told_late(assessment, standing, said, opened)
+                follow_ups = self._follow_ups(standing, said, opened)
+                assessment = self._decided_by_a_later_fact(assessment, follow_ups)
+                if assessment.verdict != "step_in":
+                    assessment = self._harm_told_late(assessment, follow_ups)
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
@@ -200,12 +201,17 @@ class Conversation:
             views.append(previous)
         return views
 
+    def _follow_ups(
+        self, standing: Sequence[Clause], said: dict[int, tuple[str, int]], opened: int
+    ) -> list[str]:
+        """What each standing message after the one that opened the situation still says,
+        latest first: each is also read alone, where a fact told late would drown in the
+        whole."""
+        turns = sorted({c.turn for c in standing if c.turn > opened}, reverse=True)
+        return [self._situation([c for c in standing if c.turn == turn], said) for turn in turns]
+
     def _decided_by_a_later_fact(
-        self,
-        assessment: Assessment,
-        standing: Sequence[Clause],
-        said: dict[int, tuple[str, int]],
-        opened: int,
+        self, assessment: Assessment, follow_ups: Sequence[str]
     ) -> Assessment:
         """A follow-up that still stands and states a fact deciding a row of the table (the
         decision belongs beyond the team; the request comes after real attempts) decides it:
@@ -214,10 +220,8 @@ class Conversation:
         assessor, which reads whole scenarios better than this reader does."""
         if self.statements is None:
             return assessment
-        for turn in sorted({c.turn for c in standing if c.turn > opened}, reverse=True):
-            stated = self.statements.decisive(
-                self._situation([c for c in standing if c.turn == turn], said)
-            )
+        for text in follow_ups:
+            stated = self.statements.decisive(text)
             if stated is None:
                 continue
             _, note, kinds = stated
@@ -233,13 +237,7 @@ class Conversation:
             )
         return assessment
 
-    def _harm_told_late(
-        self,
-        assessment: Assessment,
-        standing: Sequence[Clause],
-        said: dict[int, tuple[str, int]],
-        opened: int,
-    ) -> Assessment:
+    def _harm_told_late(self, assessment: Assessment, follow_ups: Sequence[str]) -> Assessment:
         """Harm told in a follow-up drowns in the first message when the whole is read as one
         text ("A group is holding a boy down behind the sports hall and filming it" after a
         question about who runs a club still read step back): a standing follow-up in which
@@ -248,8 +246,8 @@ class Conversation:
         with."""
         if self.harm is None or any(n.startswith(DEALT_WITH_NOTE) for n in assessment.notes):
             return assessment
-        for turn in sorted({c.turn for c in standing if c.turn > opened}, reverse=True):
-            reading = self.harm(self._situation([c for c in standing if c.turn == turn], said))
+        for text in follow_ups:
+            reading = self.harm(text)
             if reading is None:
                 continue
             return dataclasses.replace(
