@@ -27,6 +27,7 @@ __all__ = [
     "Assessment",
     "Assessor",
     "ProbabilityModel",
+    "harm_note",
     "load_bank",
 ]
 
@@ -67,6 +68,13 @@ DEALT_WITH_NOTE = (
     "It reads as already dealt with: made safe, the people affected looked after and the "
     "right people told, so it is not yours to take over"
 )
+
+
+def harm_note(probability: float) -> str:
+    """Why harm read as likely decided: said the same wherever it decides."""
+    return f"{HARM_NOTE} (the harm check reads {probability:.0%}), and that outranks autonomy."
+
+
 HARM_QUESTION = (
     "One thing decides this: is anyone's health, safety, data or dignity at risk right now, "
     "or has that already been dealt with?"
@@ -248,10 +256,7 @@ class Assessor:
             # Harm outranks autonomy; the explicit rules count only when the harm net
             # does not rule harm out, so words like "fire drill" raise no alarm alone.
             if harm and harm.level == "likely":
-                notes.append(
-                    f"{HARM_NOTE} (the harm check reads {harm.probability:.0%}), "
-                    "and that outranks autonomy."
-                )
+                notes.append(harm_note(harm.probability))
             elif verdict != "step_in":
                 notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
             verdict, question = "step_in", None

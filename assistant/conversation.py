@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.assessment import DEALT_WITH_NOTE, HARM_NOTE, RULE_CONFIDENCE, Assessment
+from assistant.assessment import DEALT_WITH_NOTE, RULE_CONFIDENCE, Assessment, harm_note
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
 from assistant.harm import LIKELY_PRECISION, HarmReading
 from assistant.signals import detect_signals
@@ -263,11 +263,7 @@ class Conversation:
                     2,
                 ),
                 clarifying_question=None,
-                notes=[
-                    *assessment.notes,
-                    f"{HARM_NOTE} (the harm check reads {reading.probability:.0%}), "
-                    "and that outranks autonomy.",
-                ],
+                notes=[*assessment.notes, harm_note(reading.probability)],
                 harm=reading,
                 row_kinds=(),
             )
