@@ -193,15 +193,18 @@ class Coach:
             situational=is_situation(query, assessment),
         )
         shown = work.shown
+        # Harm told late is what the answer acts on: its kind, its moves and its sources, not
+        # the first message's task.
+        focus = view.acted_on or query
         theme = VERDICT_THEMES[shown.verdict] if shown else None
-        search_query = f"{query}\n{theme}" if theme else query
+        search_query = f"{focus}\n{theme}" if theme else focus
         work.passages = self._relevant(
             self.retriever.search(search_query, max(self.retriever.k, 8))
         )
-        work.plan = plan = self.composer.compose(query, shown)
+        work.plan = plan = self.composer.compose(focus, shown)
         plan.changed = view.changed if shown else None
         if work.passages:
-            work.citations = pick_citations(work.passages, f"{query} {plan.as_brief()}")
+            work.citations = pick_citations(work.passages, f"{focus} {plan.as_brief()}")
             if self.gate is not None:
                 work.prompt = rewrite_messages(query, plan.as_brief(), self.canary)
         return work

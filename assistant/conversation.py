@@ -103,6 +103,9 @@ class TurnView:
     clauses: tuple[Clause, ...]
     changed: str | None = None
     asked: bool = False
+    # The standing follow-up whose harm decided step in (harm told late): what the answer acts
+    # on, since the whole situation's meaning is still mostly its first message's.
+    acted_on: str | None = None
 
 
 def user_turns(history: Sequence[dict[str, object]]) -> list[str]:
@@ -177,11 +180,12 @@ class Conversation:
             assessment = self.assessor.assess(situation)
             if correcting and len(standing) > len(new):
                 assessment = self._restated(assessment, message)
+            acted_on = None
             if assessment.verdict != "step_in":
                 follow_ups = self._follow_ups(standing, said, opened)
                 assessment = self._decided_by_a_later_fact(assessment, follow_ups)
                 if assessment.verdict != "step_in":
-                    assessment = self._harm_told_late(assessment, follow_ups)
+                    assessment, acted_on = self._harm_told_late(assessment, follow_ups)
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
@@ -197,7 +201,7 @@ class Conversation:
             changed = None
             if previous and previous.assessment.verdict != assessment.verdict:
                 changed = self._what_changed(message, new, assessment.verdict)
-            previous = TurnView(situation, assessment, tuple(standing), changed, asked)
+            previous = TurnView(situation, assessment, tuple(standing), changed, asked, acted_on)
             views.append(previous)
         return views
 
@@ -237,20 +241,22 @@ class Conversation:
             )
         return assessment
 
-    def _harm_told_late(self, assessment: Assessment, follow_ups: Sequence[str]) -> Assessment:
+    def _harm_told_late(
+        self, assessment: Assessment, follow_ups: Sequence[str]
+    ) -> tuple[Assessment, str | None]:
         """Harm told in a follow-up drowns in the first message when the whole is read as one
         text ("A group is holding a boy down behind the sports hall and filming it" after a
         question about who runs a club still read step back): a standing follow-up in which
         the harm net, reading it alone, finds likely harm calls for stepping in, as it would
         had it been the first message, unless the whole situation reads as already dealt
-        with."""
+        with. Also returns that follow-up."""
         if self.harm is None or any(n.startswith(DEALT_WITH_NOTE) for n in assessment.notes):
-            return assessment
+            return assessment, None
         for text in follow_ups:
             reading = self.harm(text)
             if reading is None:
                 continue
-            return dataclasses.replace(
+            decided = dataclasses.replace(
                 assessment,
                 verdict="step_in",
                 # As for a whole scenario: "likely" was set where 90% of held-out flags were
@@ -267,7 +273,8 @@ class Conversation:
                 harm=reading,
                 row_kinds=(),
             )
-        return assessment
+            return decided, text
+        return assessment, None
 
     def _restated(self, assessment: Assessment, message: str) -> Assessment:
         """A correction usually restates the situation as it really is, and what is left of

@@ -262,3 +262,28 @@ def test_someone_who_may_be_getting_hurt_is_never_turned_away():
     harmed = Assessor(None).assess(text)
     harmed = replace(harmed, harm=HarmReading(0.7, "possible"))
     assert is_about_leading(text, harmed) and is_situation(text, harmed)
+
+
+def test_harm_told_late_is_what_the_answer_acts_on_not_the_first_messages_task(
+    coach_factory, monkeypatch
+):
+    from assistant.harm import HarmReading
+
+    coach = coach_factory(GOOD)
+    told = "The new porter has a blister across his palm and keeps scrubbing the pans with it."
+    coach.conversation.harm = lambda text: (
+        HarmReading(0.97, "likely", text) if "blister" in text else None
+    )
+    composed: list[str] = []
+    searched: list[str] = []
+    compose, search = coach.composer.compose, coach.retriever.search
+    monkeypatch.setattr(coach.composer, "compose", lambda s, a: composed.append(s) or compose(s, a))
+    monkeypatch.setattr(
+        coach.retriever, "search", lambda q, *a, **k: searched.append(q) or search(q, *a, **k)
+    )
+    first = "My kitchen lead has done the prep rota for years and wants to redo it herself."
+    work = coach.plan(told, [{"role": "user", "content": first}])
+    assert work.assessment.verdict == "step_in"
+    assert composed == [told], "the moves answer the harm, not the rota"
+    assert searched and searched[0].startswith(told)
+    assert work.plan is not None and work.plan.changed
