@@ -51,7 +51,11 @@ _RULES: list[tuple[str, Direction, float, str]] = [
         "step_back",
         0.7,
         r"\b(no rush|not urgent|plenty of time|next quarter|over the coming (weeks|months)|"
-        r"weeks? (away|ahead)|no deadline|whenever)\b",
+        r"weeks? (away|ahead)|no deadline|"
+        # "whenever" as a choice of time, not a condition ("whenever the burner's lit").
+        r"whenever(?=\s*(?:[.,;:!?)\"'”]|$)|\s+\w+\s+(?:likes?|chooses?|wants?|wish(?:es)?|"
+        r"suits?|works?|can|(?:is|are) ready)\b|\s+\w+(?:'s|'re) ready\b|"
+        r"\s+(?:suits|works|convenient)\b))\b",
     ),
     # stakes and reversibility
     (

@@ -276,3 +276,16 @@ def test_the_eval_report_has_baselines_per_signal_results_and_a_confusion_plot(
     assert results["signals"]["integrity->step_in"]["agrees_with_label"] == 1.0
     assert (report / "confusion.png").read_bytes().startswith(b"\x89PNG")
     assert "| majority_class |" in (report / "report.md").read_text()
+
+
+def test_whenever_as_a_condition_is_not_a_sign_there_is_time():
+    # "whenever" says "no rush" only as a choice of time; as a condition it says how often
+    # something happens, which is no reason to let it run.
+    def urgency(text: str) -> list[str]:
+        return [s.direction for s in detect_signals(text) if s.name == "urgency"]
+
+    assert urgency("You can smell gas in the kitchen whenever the left burner's lit.") == []
+    assert urgency("She winces whenever she puts weight on her left leg.") == []
+    assert urgency("She can send the newsletter whenever she likes.") == ["step_back"]
+    assert urgency("They can start the rota whenever they're ready.") == ["step_back"]
+    assert urgency("No deadline, do it whenever.") == ["step_back"]
