@@ -467,7 +467,8 @@ _OPENERS = {
 
 def _evidence(text: str) -> str:
     """A clause of the scenario said back to the leader; a name keeps its capital."""
-    clause = CHAT_OPENER.sub("", text.strip().strip("\"'“”")).rstrip(".!?;:,")
+    # The quote that closed the sentence before can lead the clause ("...them.' The investors").
+    clause = CHAT_OPENER.sub("", text.strip().strip("\"'“”‘’").strip()).rstrip(".!?;:,")
     clause = to_second_person(clause)
     first = clause.split(" ", 1)[0]
     if (

@@ -51,16 +51,36 @@ CHAT_OPENER = re.compile(
 )
 
 
+# Someone else's words quoted in the leader's message stay as they were said: "Anil posted
+# 'won't be a problem for you lot'" or "she wrote 'I hope you all remember me kindly'" keep
+# their pronouns. A single quote opens only after a non-letter and closes only before one, so
+# the apostrophes of "won't" and "Chef's" are not quotes. A quote still open at the end is
+# quoted to the end: a sentence said back loses the closing mark with its full stop.
+_QUOTED = re.compile(
+    r"\"[^\"]*(?:\"|$)|“[^”]*(?:”|$)|‘.*?(?:’(?!\w)|$)|(?<!\w)'(?=\S).*?(?:(?<=\S)'(?!\w)|$)"
+)
+
+
 def to_second_person(text: str) -> str:
-    """Turn the leader's first-person words into words addressed to them."""
-    out = text
+    """Turn the leader's first-person words into words addressed to them; words the leader
+    quotes from someone else are left as they were said."""
+    out: list[str] = []
+    last = 0
+    for quote in _QUOTED.finditer(text):
+        out += [_second_person(text[last : quote.start()], last == 0), quote.group(0)]
+        last = quote.end()
+    out.append(_second_person(text[last:], last == 0))
+    return "".join(out)
+
+
+def _second_person(text: str, opens: bool) -> str:
     for pattern, replacement in _SWAPS:
 
         def swap(m: re.Match[str], r: str = replacement) -> str:
-            return r.capitalize() if m.group(0)[0].isupper() and m.start() == 0 else r
+            return r.capitalize() if opens and m.group(0)[0].isupper() and m.start() == 0 else r
 
-        out = pattern.sub(swap, out)
-    return out
+        text = pattern.sub(swap, text)
+    return text
 
 
 _NOT_NAMES = frozenset(

@@ -202,6 +202,23 @@ def test_first_person_words_are_turned_to_the_reader():
     )
 
 
+def test_words_the_leader_quotes_from_someone_else_keep_their_pronouns():
+    said = "He messaged me: 'make sure Laura gets my shares, she'll need them.' I'm worried."
+    assert to_second_person(said) == (
+        "He messaged you: 'make sure Laura gets my shares, she'll need them.' you're worried."
+    )
+    assert to_second_person("My lead posted \u2018won\u2019t be long\u2019 and I saw it") == (
+        "Your lead posted \u2018won\u2019t be long\u2019 and you saw it"
+    )
+    assert to_second_person('I said "our door is open" and Chef\'s knife is mine') == (
+        'You said "our door is open" and Chef\'s knife is yours'
+    )
+    # a sentence said back without its full stop has lost the closing quote too
+    assert to_second_person("I read her note: 'I hope you remember me") == (
+        "You read her note: 'I hope you remember me"
+    )
+
+
 def test_a_loop_is_degenerate_and_a_plain_paragraph_is_not():
     loop = "You're not sure how to do it, and you're not sure how to do it. " * 6
     assert repeated_ngram_ratio(loop) > 0.5 and degenerate(loop)
