@@ -54,10 +54,12 @@ CHAT_OPENER = re.compile(
 # Someone else's words quoted in the leader's message stay as they were said: "Anil posted
 # 'won't be a problem for you lot'" or "she wrote 'I hope you all remember me kindly'" keep
 # their pronouns. A single quote opens only after a non-letter and closes only before one, so
-# the apostrophes of "won't" and "Chef's" are not quotes. A quote still open at the end is
-# quoted to the end: a sentence said back loses the closing mark with its full stop.
+# the apostrophes of "won't" and "Chef's" are not quotes, and one must open on a letter (the
+# '90s is no quote). A quote still open at the end is quoted to the end: a sentence said back
+# loses the closing mark with its full stop.
 _QUOTED = re.compile(
-    r"\"[^\"]*(?:\"|$)|“[^”]*(?:”|$)|‘.*?(?:’(?!\w)|$)|(?<!\w)'(?=\S).*?(?:(?<=\S)'(?!\w)|$)"
+    r"\"[^\"]*(?:\"|$)|“[^”]*(?:”|$)|‘(?=[^\W\d_]).*?(?:’(?!\w)|$)"
+    r"|(?<!\w)'(?=[^\W\d_]).*?(?:(?<=\S)'(?!\w)|$)"
 )
 
 

@@ -217,6 +217,9 @@ def test_words_the_leader_quotes_from_someone_else_keep_their_pronouns():
     assert to_second_person("I read her note: 'I hope you remember me") == (
         "You read her note: 'I hope you remember me"
     )
+    assert to_second_person("We hired him in the '90s and I trust him") == (
+        "You hired him in the '90s and you trust him"
+    )
 
 
 def test_a_loop_is_degenerate_and_a_plain_paragraph_is_not():
