@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from assistant.domain import VERDICTS
 from assistant.facts import sentences
-from assistant.harm import HARM_BANK_PATH, LIKELY_PRECISION, HarmDetector, HarmReading
+from assistant.harm import HARM_BANK_PATH, HarmDetector, HarmReading
 from assistant.harm_stage import StageReading
 from assistant.signals import Signal, detect_signals
 from assistant.situations import detect_kinds
@@ -61,8 +61,15 @@ TABLE_WEIGHT = 0.5
 # 0.5, 1 and 2 (with its regularisation from 1, 10 and 100): mean accuracy 0.818 -> 0.833.
 WORD_WEIGHT = 2.0
 # Softens the combined log-odds so that the shown confidence is the share of verdicts that
-# are right; fitted on the development split by `python eval/fit_temperature.py`.
-TEMPERATURE = 2.2
+# are right. Fitted on the development split alone (2.2) it said too much on the sets written
+# blind later (wrong with confidence >= 0.8: up to 0.16); session 32 fitted it, and the two
+# confidences below, on the 22 older scenario sets pooled (`eval/fit_temperature.py`), and
+# the frozen veiled set decided (ECE 0.192 -> 0.128; docs/decisions-session32.md, C).
+TEMPERATURE = 3.0
+# The confidence a step in forced by the harm net's "likely" shows at most: the share of
+# such forced verdicts that were right on the pooled sets (the net's threshold is set where
+# 90% of held-out bank flags are harm, but blind sets are harder than the bank).
+HARM_FORCED_CONFIDENCE = 0.75
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 DEALT_WITH_NOTE = (
     "It reads as already dealt with: made safe, the people affected looked after and the "
@@ -260,10 +267,10 @@ class Assessor:
             elif verdict != "step_in":
                 notes.append("A safety, legal, ethical or dignity issue overrides autonomy.")
             verdict, question = "step_in", None
-            # The net's "likely" was set where 90% of held-out flags were harm: that, not
-            # its raw score, is how often a step in it forces is right.
+            # How often a step in the net forces is right, not its raw score, is what the
+            # confidence may say.
             confidence = max(
-                final["step_in"], min(harm.probability, LIKELY_PRECISION) if harm else 0.8
+                final["step_in"], min(harm.probability, HARM_FORCED_CONFIDENCE) if harm else 0.8
             )
         elif (rule := _decisive_rule(signals)) and verdict != "step_in":
             # A row of the verdict table whose facts the scenario states outright decides,
@@ -342,8 +349,8 @@ _TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str, tuple[str, ...]]] = [
 ]
 # The confidence shown when a stated row decides: the row is the design's own, but its facts
 # are read by phrase matching, which misreads sometimes. (It never fired against the model
-# on the development split, so that split could not calibrate it.)
-RULE_CONFIDENCE = 0.7
+# on the development split; the share right where it decides on the pooled older sets.)
+RULE_CONFIDENCE = 0.65
 
 
 def _decisive_rule(signals: Sequence[Signal]) -> tuple[str, tuple[str, ...]] | None:

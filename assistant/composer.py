@@ -26,6 +26,7 @@ from assistant.facts import (
     handler,
     is_common_word,
     lower_first,
+    quoted_in,
     read_facts,
     to_second_person,
 )
@@ -465,10 +466,19 @@ _OPENERS = {
 }
 
 
-def _evidence(text: str) -> str:
-    """A clause of the scenario said back to the leader; a name keeps its capital."""
+_LINK = re.compile(r"^(?:but|and|yet|although|though|whereas)\s+(?=\w)", re.I)
+
+
+def _evidence(text: str, scenario: str = "") -> str:
+    """A clause of the scenario said back to the leader; a name keeps its capital, and words
+    the scenario quotes from someone else stay as they were said."""
     # The quote that closed the sentence before can lead the clause ("...them.' The investors").
     clause = CHAT_OPENER.sub("", text.strip().strip("\"'“”‘’").strip()).rstrip(".!?;:,")
+    # A clause cut after a comma can open on its link to the one before ("but the school's
+    # head is well known"); said back as the decisive fact, the link has nothing to join.
+    clause = _LINK.sub("", clause)
+    if scenario and quoted_in(clause, scenario):
+        return clause
     clause = to_second_person(clause)
     first = clause.split(" ", 1)[0]
     if (
@@ -892,11 +902,15 @@ class Composer:
             for score, m in chosen
         ]
         spoken = next((m for m in moves if not (ahead and "debrief" in m.kinds)), None)
-        why = self._why(assessment, cues, harmed, facts) if assessment else []
+        why = self._why(assessment, cues, harmed, facts, scenario) if assessment else []
         return Plan(
             verdict=verdict,
             headline=self._headline(
-                assessment, facts, cues, dealt=stage is not None and stage.dealt_with
+                assessment,
+                facts,
+                cues,
+                dealt=stage is not None and stage.dealt_with,
+                scenario=scenario,
             ),
             why=why,
             moves=moves,
@@ -913,6 +927,7 @@ class Composer:
         cues: Sequence[SituationCue] = (),
         harmed: Sequence[str] = (),
         facts: ScenarioFacts | None = None,
+        scenario: str = "",
     ) -> list[str]:
         verdict = assessment.verdict
         drivers = [s for s in assessment.signals if s.direction == verdict]
@@ -930,7 +945,7 @@ class Composer:
         by_evidence: dict[str, list[str]] = {}
         for s in drivers:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name)
-            by_evidence.setdefault(_evidence(s.evidence), []).append(meaning)
+            by_evidence.setdefault(_evidence(s.evidence, scenario), []).append(meaning)
         lines = []
         harm = assessment.harm
         notes = []
@@ -942,7 +957,7 @@ class Composer:
                 also = [KIND_MEANING[k] for k in harmed[1:2] if k in KIND_MEANING]
                 said = f"{meaning} now" + "".join(f", and {m[:1].lower()}{m[1:]}" for m in also)
                 lines.append(
-                    f"{said}: “{_evidence(harm.evidence)}” (the harm check reads "
+                    f"{said}: “{_evidence(harm.evidence, scenario)}” (the harm check reads "
                     f"{harm.probability:.0%}); that outranks autonomy."
                 )
             else:
@@ -969,10 +984,10 @@ class Composer:
             fitting = [c for c in fitting if c.kind not in _HARM_KINDS or c.kind in harmed]
         quoted = " ".join(lines)
         hinge = HINGES.get(assessment.clarifying_question or "")
-        if not drivers and fitting and _evidence(fitting[0].evidence) not in quoted:
+        if not drivers and fitting and _evidence(fitting[0].evidence, scenario) not in quoted:
             # (A cue already quoted, as the harm line's evidence, is not said twice.)
             cue = fitting[0]
-            lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence)}”.")
+            lines.append(f"{KIND_MEANING[cue.kind]}: “{_evidence(cue.evidence, scenario)}”.")
         elif (
             not drivers
             and not assessment.notes
@@ -982,15 +997,15 @@ class Composer:
             # No phrase decided it, but the facts the design's table is written in were read,
             # and they call for this verdict: say them, in the table's own terms.
             weighs = (
-                f"What weighs most is “{_evidence(assessment.weightiest)}”. "
+                f"What weighs most is “{_evidence(assessment.weightiest, scenario)}”. "
                 if assessment.weightiest
                 else ""
             )
             lines.append(f"{weighs}{reading}")
         elif not drivers and not assessment.notes and not hinge:
             weighs = (
-                f"What weighs most is “{_evidence(assessment.weightiest)}”, though no single "
-                "phrase decides it"
+                f"What weighs most is “{_evidence(assessment.weightiest, scenario)}”, though "
+                "no single phrase decides it"
                 if assessment.weightiest
                 else "No single phrase decides this"
             )
@@ -1013,7 +1028,7 @@ class Composer:
         ]
         for s in against[:1]:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()
-            said = _evidence(s.evidence)
+            said = _evidence(s.evidence, scenario)
             shown = "" if said in quoted else f" (“{said}”)"  # quoted above already
             lines.append(
                 f"Weighed against it: {meaning}{shown}, but it does not outweigh the rest."
@@ -1026,6 +1041,7 @@ class Composer:
         facts: ScenarioFacts,
         cues: Sequence[SituationCue] = (),
         dealt: bool = False,
+        scenario: str = "",
     ) -> str:
         if assessment is None:
             return "Here is what the playbook suggests."
@@ -1060,10 +1076,13 @@ class Composer:
         if decisive and not _only_restates(decisive, facts):
             # The decisive fact, said back to the leader: the sentence a reader recognises
             # their own situation in (the why below quotes it and names what it shows).
-            fact = _evidence(decisive)
+            fact = _evidence(decisive, scenario)
             if len(fact) > 110:
                 fact = fact[:110].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-            head = f"{head[:-1]}: {fact}" + ("" if fact.endswith("…") else ".")
+            if quoted_in(fact.rstrip(" …"), scenario):
+                head = f"{head[:-1]}: “{fact}”."  # their words, not the leader's
+            else:
+                head = f"{head[:-1]}: {fact}" + ("" if fact.endswith("…") else ".")
         if assessment.clarifying_question:
             head = f"My lean for now is to {_LEAN[verdict]}. {head}"
         return head[:1].upper() + head[1:]

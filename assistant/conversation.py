@@ -21,9 +21,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.assessment import DEALT_WITH_NOTE, RULE_CONFIDENCE, Assessment, harm_note
+from assistant.assessment import (
+    DEALT_WITH_NOTE,
+    HARM_FORCED_CONFIDENCE,
+    RULE_CONFIDENCE,
+    Assessment,
+    harm_note,
+)
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
-from assistant.harm import LIKELY_PRECISION, HarmReading
+from assistant.harm import HarmReading
 from assistant.signals import detect_signals
 
 __all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
@@ -259,12 +265,12 @@ class Conversation:
             decided = dataclasses.replace(
                 assessment,
                 verdict="step_in",
-                # As for a whole scenario: "likely" was set where 90% of held-out flags were
-                # harm, so that, not the raw score, is how often this step in is right.
+                # As for a whole scenario: how often a step in the net forces is right, not
+                # its raw score.
                 confidence=round(
                     max(
                         assessment.probabilities.get("step_in", 0.0),
-                        min(reading.probability, LIKELY_PRECISION),
+                        min(reading.probability, HARM_FORCED_CONFIDENCE),
                     ),
                     2,
                 ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant.signals import DENIAL
 
-__all__ = ["KIND_MEANING", "SituationCue", "detect_kinds"]
+__all__ = ["KIND_MEANING", "SituationCue", "detect_kinds", "leader_intro"]
 
 _CUES: dict[str, str] = {
     "wellbeing": (
@@ -196,13 +196,36 @@ def _words_around(text: str, start: int, end: int, reach: int = 60) -> str:
 _ACTS = frozenset({"help_request"})
 
 
+# How a leader often opens: their own role ("Council team manager.", "I'm finance director.",
+# "Partner at an architecture practice.", "Shop manager here."). It says who is asking, not
+# what is happening: the "director" or "council" in it is no power above the team.
+_VERBISH = r"(?:has|have|had|is|was|are|were|been|will|wants?|says?|said|told)\b"
+_INTRO = re.compile(
+    r"^\s*(?!(?:our|my|his|her|their)\b)(?:I'm |I am )?(?:an? |the )?(?:(?!"
+    + _VERBISH
+    + r")[\w'&/-]+ ){0,5}?"
+    r"(?:manager|lead|leader|head|director|supervisor|partner|owner|coordinator|officer|chief|"
+    r"captain|foreman|superintendent|principal|sergeant|chef|editor|matron|teacher|coach|"
+    r"founder|ceo|cto|vp|administrator|controller|engineer|consultant)\b"
+    r"(?: (?:at|of|in|for|on)(?: (?!" + _VERBISH + r")[\w'&/-]+){1,7})?(?: here)?\s*[.!](?=\s)",
+    re.I,
+)
+
+
+def leader_intro(scenario: str) -> int:
+    """Where the leader's opening words about their own role end (0 when there are none)."""
+    intro = _INTRO.match(scenario)
+    return intro.end() if intro and len(intro.group(0).split()) <= 9 else 0
+
+
 def detect_kinds(scenario: str) -> list[SituationCue]:
     """Kinds whose everyday words appear, most cues first."""
     found = []
+    after_intro = leader_intro(scenario)
     for kind, pattern in _COMPILED.items():
         matches = [
             m
-            for m in pattern.finditer(scenario)
+            for m in pattern.finditer(scenario, after_intro)
             if kind not in _ACTS or not DENIAL.search(scenario[max(0, m.start() - 30) : m.start()])
         ]
         if matches:

@@ -42,7 +42,8 @@ def test_likely_harm_turns_a_confident_step_back_into_step_in():
     verdict = _assessor("step_back", 0.9).assess("My senior chef keeps working with a burnt hand.")
     assert verdict.verdict == "step_in"
     assert verdict.harm is not None and verdict.harm.level == "likely"
-    assert verdict.confidence >= 0.9
+    # As confident as such forced step ins were right on the blind sets, not the net's score.
+    assert verdict.confidence == 0.75
     assert verdict.notes
 
 

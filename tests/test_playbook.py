@@ -362,6 +362,9 @@ def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():
         "your dev team wants to switch your CI"
     )
     assert _evidence("Hi all, Priya is leading it.") == "Priya is leading it"
+    assert _evidence("lol so our intern emailed the salary sheet") == (
+        "your intern emailed the salary sheet"
+    )
     # Only a lead-in that ends in a mark is dropped, not a question that starts a sentence.
     assert _evidence("Question for you: should I step in?") == (
         "Question for you: should you step in"
@@ -537,3 +540,40 @@ def test_the_headline_does_not_say_back_a_sentence_that_only_restates_who_and_wh
     read = Assessment("step_back", 0.9, [], {}, weightiest=text)
     headline = Composer(moves, [HashingEmbeddings()]).compose(text, read).headline
     assert headline == "Step back and let your warehouse team switch the picking route."
+
+
+def test_a_clause_cut_from_inside_someone_s_quoted_words_is_said_back_as_their_words():
+    from assistant.composer import _evidence
+
+    scenario = (
+        "Last night he sent the section a group text: 'look after each other lads, "
+        "I'm signing off for good.' He isn't answering calls."
+    )
+    assert _evidence("I'm signing off for good", scenario) == "I'm signing off for good"
+    # The leader's own words around the quote are still turned to them.
+    assert _evidence("He isn't answering my calls", scenario) == "he isn't answering your calls"
+
+
+def test_a_clause_said_back_drops_the_link_to_the_clause_before_it():
+    from assistant.composer import _evidence
+
+    assert _evidence("but the school's head is well known") == "the school's head is well known"
+    assert _evidence("and I'm worried") == "you're worried"
+    assert _evidence("Butch wants to run it") == "Butch wants to run it"
+
+
+def test_a_headline_that_says_back_someone_else_s_words_puts_them_in_quotes():
+    from assistant.assessment import Assessment
+    from assistant.composer import Composer
+    from assistant.facts import ScenarioFacts
+    from assistant.signals import Signal
+
+    scenario = "He texted the section: 'look after each other lads, I'm signing off for good.'"
+    said = Signal("stakes", "step_in", "I'm signing off for good", 1.0)
+    inside = Assessment(verdict="step_in", confidence=0.9, signals=[said], probabilities={})
+    facts = ScenarioFacts(
+        owner="the person who owns it", task="this", owner_found=False, task_found=False
+    )
+    assert Composer._headline(inside, facts, scenario=scenario) == (
+        "Step in now: “I'm signing off for good”."
+    )

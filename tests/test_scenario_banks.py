@@ -16,7 +16,11 @@ from .conftest import ROOT
 
 EVAL_SETS = sorted((ROOT / "eval").glob("scenarios_*.jsonl"))
 # Sets of scenarios labelled with something other than a verdict, kept out of training too.
-OTHER_EVAL_SETS = [ROOT / "eval" / "stage_blind.jsonl", ROOT / "eval" / "moves_fresh.jsonl"]
+OTHER_EVAL_SETS = [
+    ROOT / "eval" / "stage_blind.jsonl",
+    ROOT / "eval" / "moves_fresh.jsonl",
+    ROOT / "eval" / "moves_harmkinds.jsonl",
+]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
