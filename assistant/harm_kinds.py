@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from assistant.fit_cache import cached_fit
 from assistant.harm import HARM_BANK_PATH
 
-__all__ = ["CATEGORY_KIND", "HarmKinds", "load_harm_kinds"]
+__all__ = ["CATEGORY_KIND", "KINDS_BANK_PATH", "HarmKinds", "load_harm_kinds"]
 
 # The harm bank's categories, as the playbook's situation kinds.
 CATEGORY_KIND = {
@@ -70,13 +70,24 @@ class HarmKinds:
         return kept
 
 
+# Rows written for this reader alone (nothing else trains on them): the harm bank holds few
+# scenarios where the risk is to someone's own life, and "mental_health" there is mostly stress
+# and burnout, so a goodbye in a team chat read as dignity (docs/decisions-session32.md, W).
+KINDS_BANK_PATH = Path(__file__).parent / "scenarios" / "harm_kinds_train.jsonl"
+
+
 def load_harm_kinds(
     encode: Encode,
     encoder_names: Sequence[str],
     cache_dir: Path | None,
-    bank: Path = HARM_BANK_PATH,
+    banks: Sequence[Path] = (HARM_BANK_PATH, KINDS_BANK_PATH),
 ) -> HarmKinds:
-    """Fitted on the harm bank (a few seconds), or read from the cache folder."""
-    rows = [json.loads(line) for line in bank.read_text("utf-8").splitlines() if line.strip()]
+    """Fitted on the harm bank and the kinds bank (a few seconds), or read from the cache."""
+    rows = [
+        json.loads(line)
+        for bank in banks
+        for line in bank.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     recipe = [json.dumps(rows, sort_keys=True), *encoder_names, f"C={REGULARISATION}"]
     return cached_fit(cache_dir, "harm-kinds", recipe, lambda: HarmKinds().fit(rows, encode))

@@ -1,8 +1,9 @@
 """The kind of harm, learnt from the harm bank's categories, steers the moves."""
 
 import numpy as np
+import pytest
 
-from assistant.harm_kinds import CATEGORY_KIND, HarmKinds, load_harm_kinds
+from assistant.harm_kinds import CATEGORY_KIND, KINDS_BANK_PATH, HarmKinds, load_harm_kinds
 
 WORDS = ["sick", "faint", "password", "leak", "ladder", "fall"]
 
@@ -47,8 +48,9 @@ def test_every_category_of_the_harm_bank_is_a_playbook_kind():
     from assistant.harm import HARM_BANK_PATH
     from assistant.playbook import KINDS
 
-    bank = [json.loads(line) for line in HARM_BANK_PATH.read_text().splitlines() if line]
-    assert {r["category"] for r in bank if r.get("harm")} <= set(CATEGORY_KIND)
+    for path in (HARM_BANK_PATH, KINDS_BANK_PATH):
+        bank = [json.loads(line) for line in path.read_text().splitlines() if line]
+        assert {r["category"] for r in bank if r.get("harm")} <= set(CATEGORY_KIND)
     assert set(CATEGORY_KIND.values()) <= set(KINDS)
 
 
@@ -61,6 +63,38 @@ def test_the_fitted_kinds_are_kept_in_the_cache_folder(tmp_path):
 
     bank = tmp_path / "bank.jsonl"
     bank.write_text("\n".join(__import__("json").dumps(r) for r in ROWS))
-    load_harm_kinds(encode, ["fake"], tmp_path, bank)
-    load_harm_kinds(encode, ["fake"], tmp_path, bank)
+    load_harm_kinds(encode, ["fake"], tmp_path, [bank])
+    load_harm_kinds(encode, ["fake"], tmp_path, [bank])
     assert len(calls) == 1 and list(tmp_path.glob("harm-kinds-*.pkl"))
+
+
+# Session 32: 70 harm scenarios written blind by a helper, 10 for each of seven kinds (a risk to
+# one's own life told indirectly among them), each with the kind its writer meant (sha256
+# 667a6a05...; 64 after the filter against the banks). The first kind named was the writer's
+# for 0.8125 before the kinds bank joined the harm bank, 0.875 after; own life 10 of 10.
+WRITERS_KIND = {
+    "own_life": "wellbeing",
+    "health": "wellbeing",
+    "safety": "safety",
+    "data": "data_incident",
+    "legal": "legal",
+    "ethics": "ethics",
+    "dignity": "dignity",
+}
+
+
+@pytest.mark.slow
+def test_the_kind_named_first_is_the_one_a_blind_writer_meant(real_coach):
+    import json
+    from pathlib import Path
+
+    from assistant.harm import HarmReading
+
+    path = Path(__file__).resolve().parents[1] / "eval" / "harm_kinds_blind.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    flagged = HarmReading(probability=1.0, level="likely", evidence=None)
+    named = [real_coach.composer.harm_kinds(r["scenario"], flagged) for r in rows]
+    right = [k[:1] == [WRITERS_KIND[r["kind"]]] for r, k in zip(rows, named, strict=True)]
+    own_life = [ok for r, ok in zip(rows, right, strict=True) if r["kind"] == "own_life"]
+    assert sum(right) / len(right) >= 0.8
+    assert sum(own_life) >= 8

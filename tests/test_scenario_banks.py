@@ -10,6 +10,7 @@ import pytest
 
 from assistant.assessment import BANK_PATH, TRAINING_BANKS
 from assistant.harm import HARM_BANK_PATH
+from assistant.harm_kinds import KINDS_BANK_PATH
 from assistant.harm_stage import STAGE_BANK_PATH
 
 from .conftest import ROOT
@@ -20,6 +21,7 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "stage_blind.jsonl",
     ROOT / "eval" / "moves_fresh.jsonl",
     ROOT / "eval" / "moves_harmkinds.jsonl",
+    ROOT / "eval" / "harm_kinds_blind.jsonl",
 ]
 
 
@@ -57,7 +59,7 @@ def test_the_harm_bank_mirrors_each_harm_with_look_alikes_and_holds_some_out():
 
 
 def _training_rows() -> list[dict[str, str]]:
-    return [r for bank in (*TRAINING_BANKS, STAGE_BANK_PATH) for r in _rows(bank)]
+    return [r for bank in (*TRAINING_BANKS, STAGE_BANK_PATH, KINDS_BANK_PATH) for r in _rows(bank)]
 
 
 def test_no_evaluation_scenario_is_in_the_training_bank_even_reworded():
