@@ -36,7 +36,7 @@ from assistant.harm_stage import HarmStage, StageReading, load_harm_stage
 from assistant.move_ranker import RANKER_RECIPE, Evidence, MoveRanker
 from assistant.playbook import Move
 from assistant.signals import DENIAL, NEGATION, SIGNAL_RULES, Signal, detect_signals
-from assistant.situations import KIND_MEANING, SituationCue, detect_kinds
+from assistant.situations import CUE_PATTERNS, KIND_MEANING, SituationCue, detect_kinds
 from assistant.verdict_table import table_verdict
 
 __all__ = ["SIGNAL_MEANING", "ChoiceWeights", "Composer", "NamedEncoder", "Plan", "PlannedMove"]
@@ -600,6 +600,10 @@ class Composer:
         texts += [f"{key}: {kinds}" for key, kinds in _SIGNAL_KINDS.items()]
         texts += [pattern.pattern for *_, pattern in SIGNAL_RULES]
         texts += [NEGATION.pattern, DENIAL.pattern]
+        # ... and on the everyday words' cues and the kinds of harm read in it (a ranker
+        # fitted under older cue words or an older kinds reader was loaded from the cache).
+        texts += [pattern.pattern for pattern in CUE_PATTERNS.values()]
+        texts.append(f"harm kinds: {self._kinds_of_harm().recipe}" if self.harm_reader else "")
         texts += [t for m in self.moves for t in (m.id, *m.matching_texts(), m.do)]
         key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
         ranker = _FITTED.get(key)

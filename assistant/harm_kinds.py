@@ -10,6 +10,7 @@ two encoders, learnt from the harm bank's categories, finds one for 82% (regular
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ class HarmKinds:
 
     def __init__(self, regularisation: float = REGULARISATION) -> None:
         self._model = LogisticRegression(C=regularisation, max_iter=2000)
+        self.recipe = ""  # what it was fitted from, for the caches of what learns from it
 
     def fit(self, rows: Sequence[dict[str, Any]], encode: Encode) -> HarmKinds:
         """Learn from harm scenarios labelled with a category of CATEGORY_KIND."""
@@ -90,4 +92,6 @@ def load_harm_kinds(
         if line.strip()
     ]
     recipe = [json.dumps(rows, sort_keys=True), *encoder_names, f"C={REGULARISATION}"]
-    return cached_fit(cache_dir, "harm-kinds", recipe, lambda: HarmKinds().fit(rows, encode))
+    kinds = cached_fit(cache_dir, "harm-kinds", recipe, lambda: HarmKinds().fit(rows, encode))
+    kinds.recipe = hashlib.sha256("\n".join(recipe).encode()).hexdigest()[:16]
+    return kinds

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant.signals import DENIAL
 
-__all__ = ["KIND_MEANING", "SituationCue", "detect_kinds", "leader_intro"]
+__all__ = ["CUE_PATTERNS", "KIND_MEANING", "SituationCue", "detect_kinds", "leader_intro"]
 
 _CUES: dict[str, str] = {
     "wellbeing": (
@@ -176,6 +176,14 @@ def _clause(text: str, start: int, end: int) -> str:
     clause = text[left:right].strip()
     if len(clause) <= 160:
         return clause
+    # A long sentence is cut at the commas or dashes around the words, as a reader would
+    # quote it, before a window of words is cut out of it.
+    inner_left = max(text.rfind(sep, left, start) for sep in (",", "—", "–", " - ")) + 1
+    inner_rights = [text.find(sep, end, right) for sep in (",", "—", "–", " - ")]
+    inner_right = min([r for r in inner_rights if r != -1], default=right)
+    inner = text[max(inner_left, left) : inner_right].strip()
+    if len(inner.split()) >= 4 and len(inner) <= 160:
+        return inner
     return _words_around(text, start, end)
 
 
@@ -185,9 +193,11 @@ def _words_around(text: str, start: int, end: int, reach: int = 60) -> str:
     right = min(len(text), end + reach)
     if left > 0:
         left = text.find(" ", left) + 1 or left
-    if right < len(text):
+    cut = right < len(text)
+    if cut:
         right = text.rfind(" ", end, right) if text.rfind(" ", end, right) > end else right
-    return text[left:right].strip()
+    # Words cut out of a sentence say so, rather than end as if it ended there.
+    return text[left:right].strip() + (" …" if cut else "")
 
 
 # A request for help is something the owner does: said not to have happened ("she hasn't
@@ -210,6 +220,11 @@ _INTRO = re.compile(
     r"(?: (?:at|of|in|for|on)(?: (?!" + _VERBISH + r")[\w'&/-]+){1,7})?(?: here)?\s*[.!](?=\s)",
     re.I,
 )
+
+
+# Everything that decides which cues a text shows (a move ranker fitted under other cues is
+# stale).
+CUE_PATTERNS = {**_COMPILED, "leader_intro": _INTRO}
 
 
 def leader_intro(scenario: str) -> int:

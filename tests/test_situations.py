@@ -55,3 +55,16 @@ def test_a_request_for_help_said_not_to_have_happened_is_not_one_but_a_denied_ha
     assert "dignity" in kinds(
         "Hamid, who doesn't drink for religious reasons, has never been invited."
     )
+
+
+def test_a_cue_in_a_long_sentence_is_quoted_by_its_clause_and_a_cut_says_so():
+    from assistant.situations import _words_around
+
+    text = (
+        "Our sales director has told the team to say on tomorrow's call that the new feature is "
+        "'fully tested and certified' for a hospital client, when QA hasn't finished and there's "
+        "no certification of any kind yet from anyone."
+    )
+    cue = next(c for c in detect_kinds(text) if c.kind == "authority")
+    assert cue.evidence.endswith("for a hospital client")
+    assert _words_around(text, 10, 18).endswith(" …")
