@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.first_names import is_first_name
 
 __all__ = [
     "CHAT_OPENER",
@@ -46,7 +49,9 @@ _SWAPS = [(re.compile(p, re.I), r) for p, r in _PERSON_SWAPS]
 # A chat message's greeting or lead-in is not part of the situation: "hey quick one - my team
 # wants ..." is said back as "your team wants ...".
 CHAT_OPENER = re.compile(
-    r"^(?:(?:(?:hey|hi|hello|hiya)(?:\s+(?:all|there|team|coach))?|ok(?:ay)?|so|lol|lmao|omg|ugh|umm*|erm)\b[\s,:;.!\-\u2013\u2014]+"
+    r"^(?:(?:(?:hey|hi|hello|hiya|dear|good (?:morning|afternoon|evening))"
+    r"(?:\s+(?:all|there|team|coach))?|ok(?:ay)?|so|lol|lmao|omg|ugh|umm*|erm)\b"
+    r"[\s,:;.!\-\u2013\u2014]+"
     r"|(?:quick (?:one|question|q)|question)\s*[,:;.!?\-\u2013\u2014]+\s*)+",
     re.I,
 )
@@ -302,6 +307,12 @@ _TITLE = re.compile(
     r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sister|Father|Coach)\.?\s+(?:[A-Z][a-z]+\s+)?$"
 )
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*|\n\s*(?:[-*•]\s*)?)$")
+# A first name opening a sentence, then what the person does or did (an aside may come
+# between): "Priya has taken on ...", "Tomasz noticed ...", "Zoe, in her first month, is about
+# to ...". A capital there says nothing; a known first name with a verb after it does.
+_NAME_THEN_VERB = re.compile(
+    rf"(?:,\s+[^,.;:!?\n]{{3,60}},)?\s+(?!and\b|,)(?:{_VERBISH[3:-1]}|[a-z]+ed)\b"
+)
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
 _NOT_PEOPLE_ENT = (
@@ -489,6 +500,13 @@ _GENERIC_ROLE_WORDS = {
     "investor",
     "investors",
 }
+# ... and the things a blind helper listed whose names end like a person's ("roster",
+# "chapter", "restaurant", "conveyor"): a suffix of _ROLE_NOUN made owners of them.
+_GENERIC_ROLE_WORDS |= {
+    line
+    for line in (Path(__file__).parent / "words" / "not_people.txt").read_text("utf-8").split("\n")
+    if line and not line.startswith("#")
+}
 
 _DETERMINER = (
     r"(?:the|a|an|our|my|this|their|her|his|its|your|every|each|tomorrow's|today's|next week's|"
@@ -669,6 +687,7 @@ def _name(text: str) -> str | None:
                 (recurs and re.match(rf"\s*{_VERBISH}\b", after))
                 or _APPOSITIVE.match(after)
                 or _HUMAN_VERB.match(after)
+                or (is_first_name(word) and _NAME_THEN_VERB.match(text[match.end() :]))
             )
         ):
             continue
@@ -735,12 +754,23 @@ def _bare_role_at_a_capital(text: str) -> re.Match[str] | None:
     return None
 
 
+def _is_thing(phrase: str) -> bool:
+    """A role phrase that names a thing: a word of _GENERIC_ROLE_WORDS, or a report that is
+    no one's direct report ("the incident report", not "my report" or "a direct report")."""
+    words = phrase.lower().split()
+    if "of" in words[:-1]:
+        return False  # "head of department", "director of maintenance": the role is before
+    if words[-1] in _GENERIC_ROLE_WORDS or words[-1].rstrip("s") in _GENERIC_ROLE_WORDS:
+        return True
+    return words[-1] in ("report", "reports") and not ({"my", "our", "direct"} & set(words[:-1]))
+
+
 def _role(text: str) -> str | None:
     best: str | None = None
     bare = _BARE_ROLE.search(text) or _bare_role_at_a_capital(text)
     if bare and _MESSENGER.match(text[bare.end("phrase") : bare.end("phrase") + 40]):
         bare = None
-    if bare and bare.group("phrase").split()[-1].lower() not in _GENERIC_ROLE_WORDS:
+    if bare and not _is_thing(bare.group("phrase")):
         first = bare.group("phrase").split()[0].lower()
         if first not in _NOT_NAMES and first not in ("one", "two", "some", "all"):
             words = bare.group("phrase").split()
@@ -770,6 +800,8 @@ def _role(text: str) -> str | None:
         if _APPROVER.search(text[max(0, match.start() - 40) : match.start()]):
             continue  # whoever must approve it does not own the work
         if noun.rstrip("s") in _GENERIC_ROLE_WORDS or noun in _GENERIC_ROLE_WORDS:
+            continue
+        if _is_thing(f"{match.group('det')} {match.group('mods')}{noun}"):
             continue
         det = match.group("det").lower()
         if noun in _SERVED_UNLESS_MINE and not det.endswith(("my", "our")):

@@ -46,6 +46,19 @@ def test_a_named_person_who_has_done_the_work_for_years_is_the_owner():
     assert facts.owner == "Kwame"
 
 
+def test_a_first_name_opening_a_sentence_before_a_verb_or_an_aside_is_the_owner():
+    assert read_facts("Priya has taken on the logging overhaul. Shall I?").owner == "Priya"
+    zoe = "I run a lending team. Zoe, in her first month as a credit officer, is about to sign."
+    assert read_facts(zoe).owner == "Zoe"
+    # a name that is also an everyday word says nothing there; nor does a sign-off
+    assert read_facts("Summer is our busiest season and my chef wants a new menu.").owner == (
+        "your chef"
+    )
+    assert read_facts("Niamh, care coordinator. One of my carers wants a new rota.").owner == (
+        "one of your carers"
+    )
+
+
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
     facts = read_facts("Should I let my junior analyst present the numbers to the board?")
     assert facts.owner == "your junior analyst"

@@ -362,6 +362,7 @@ def test_a_chat_greeting_is_not_said_back_as_part_of_the_situation():
         "your dev team wants to switch your CI"
     )
     assert _evidence("Hi all, Priya is leading it.") == "Priya is leading it"
+    assert _evidence("Dear coach, an associate sent the draft.") == "an associate sent the draft"
     assert _evidence("lol so our intern emailed the salary sheet") == (
         "your intern emailed the salary sheet"
     )
