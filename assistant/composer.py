@@ -84,6 +84,13 @@ _SIGNAL_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("warning_signs", "balanced"): ("warning_signs", "performance"),
 }
 _CLOSING_KINDS = {"hand_back", "debrief"}
+
+
+def _acts_first(chosen: list[tuple[float, Move]]) -> list[tuple[float, Move]]:
+    """The chosen moves, those that record what happened after those that act (stable)."""
+    return sorted(chosen, key=lambda c: c[1].follows)
+
+
 _FITTED: dict[str, MoveRanker] = {}  # learnt rankers of this process, by what they learnt from
 _CUES_USED = 3  # situation kinds read from everyday words that also steer the choice
 # Which kinds of situation can explain which verdict (a cue that argues the other way is
@@ -776,7 +783,7 @@ class Composer:
         if group_owner is False:
             ranked = [(s, i) for s, i in ranked if self.moves[i].needs != "group"]
         if self.ranker is not None:
-            return self._led(self._choose_learnt(ranked), ranked, lead)
+            return _acts_first(self._led(self._choose_learnt(ranked), ranked, lead))
         general = self._vectors()[0][self._first_rows()]
         body = [(s, i) for s, i in ranked if not set(self.moves[i].kinds) <= _CLOSING_KINDS]
         closers = [(s, i) for s, i in ranked if set(self.moves[i].kinds) & _CLOSING_KINDS]
@@ -794,7 +801,7 @@ class Composer:
         if chosen:
             top = chosen[0][0]
             chosen = chosen[:3] + [c for c in chosen[3:] if c[0] >= top - self.weights.drop_below]
-        return self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead)
+        return _acts_first(self._led([(s, self.moves[i]) for s, i in chosen], ranked, lead))
 
     def _led(
         self,

@@ -73,6 +73,9 @@ class Move:
     # someone has already "handled" (thank them, let them lead the review), read by
     # harm_stage.py; or a "group" that owns the decision (back the team's call).
     needs: str = ""
+    # A move that records what happened ("*Order:* after") comes after the moves that act:
+    # make it safe and tell who must know, then write it down.
+    follows: bool = False
 
     def repeats(self, other: Move) -> bool:
         """Whether this move gives the same advice as `other`."""
@@ -115,6 +118,12 @@ def _parse_move(title: str, body: str, source: str) -> Move:
             f"Playbook move '{title}' in {source} needs '{needs}', which is not a stage.",
             f"Write *Needs:* as one of {', '.join(NEEDS)}, or leave the line out.",
         )
+    order = fields.get("order", "").strip()
+    if order not in ("", "after"):
+        raise ConfigError(
+            f"Playbook move '{title}' in {source} has order '{order}'.",
+            "Write *Order:* after for a move that follows the others, or leave the line out.",
+        )
     return Move(
         id=_slug(title),
         title=title.strip(),
@@ -128,6 +137,7 @@ def _parse_move(title: str, body: str, source: str) -> Move:
         examples=examples,
         acts=acts,
         needs=needs,
+        follows=order == "after",
     )
 
 

@@ -86,6 +86,21 @@ def test_a_move_with_an_unknown_kind_or_slot_is_refused(tmp_path):
         load_playbook(tmp_path)
 
 
+def test_a_record_is_written_after_the_moves_that_act(moves, tmp_path):
+    from assistant.composer import _acts_first
+
+    by_id = {m.id: m for m in moves}
+    record, act = by_id["document-facts-not-opinions"], by_id["stop-unsafe-work-on-the-spot"]
+    assert record.follows and not act.follows
+    assert [m.id for _, m in _acts_first([(0.9, record), (0.5, act)])] == [act.id, record.id]
+    (tmp_path / "bad.md").write_text(
+        "# Playbook: test\n\n## Do a thing\n\n*Applies when:* step_in · safety\n*Order:* first\n"
+        '*When:* Always.\n*Do:* It.\n*Say:* "Hi."\n*Watch for:* Nothing.\n'
+    )
+    with pytest.raises(ConfigError, match="Order:\\* after"):
+        load_playbook(tmp_path)
+
+
 def test_moves_are_chosen_for_the_verdict_and_never_repeat(moves):
     composer = Composer(moves, [HashingEmbeddings()])
     for verdict in ("step_in", "balanced", "step_back"):
