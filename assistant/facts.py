@@ -324,10 +324,12 @@ _ROLE_NOUN = (
     # "-ent" names people (student, resident, agent) but also verbs and adjectives.
     rf"(?:[a-z]{{3,}}(?:er|or|ist|ant|ee|ian)|(?!{_NOT_PEOPLE_ENT}\b)[a-z]{{3,}}(?<!m)ent|lead|deputy|"
     # "head of customer success", "head of people operations": a second word that is no verb
-    r"head (?:of [a-z]{3,}(?: (?!(?:is|was|has|had|and|or|but|who|to|will|would|can)\b)"
+    # ... or of a two-letter one: "head of HR", "head of IT"
+    r"head (?:of [a-z]{2}\b|"
+    r"of [a-z]{3,}(?: (?!(?:is|was|has|had|and|or|but|who|to|will|would|can)\b)"
     r"[a-z]{3,}(?:ss|ions|ment|ing|y)\b)?|chef|teacher|nurse|coach)|director of [a-z]{3,}|manager|"
     r"supervisor|intern|trainee|apprentice|hire|"
-    r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach|boss(?:es)?|dev|"
+    r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach(?:es)?|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
     r"porter|cook|student|volunteer|apprentice|technician|planner|postdoc|farmhand|deckhand|"
     r"stagehand|lifeguard|guard|locum|matron|charge ?hand|aide|carer|[a-z]{3,}s(?:wo)?m[ae]n|"
@@ -346,7 +348,8 @@ _BARE_VERB = (
 )
 _ROLE_PHRASE = re.compile(
     r"\b(?P<det>my|our|a|an|the|one of my|one of our)\s+"
-    rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\s)[a-z][a-z'’-]*\s+){{0,3}})"
+    # (a modifier may carry figures: "our under-12s coach", "my Year-6 teacher")
+    rf"(?P<mods>(?:(?!{_NOT_MODIFIER}\s)[a-z][\w'’-]*\s+){{0,3}})"
     rf"(?P<noun>{_ROLE_NOUN})\b"
     # A role is followed by what a person does or a break, not by another noun: in
     # "an anticoagulant dose" or "the order form" the word only describes the noun after it.

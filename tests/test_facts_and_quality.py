@@ -59,6 +59,14 @@ def test_a_first_name_opening_a_sentence_before_a_verb_or_an_aside_is_the_owner(
     )
 
 
+def test_a_role_may_carry_figures_a_short_function_or_a_plural_in_es():
+    assert read_facts("Our under-12s coach wants to move training.").owner == "your under-12s coach"
+    assert read_facts("Our new head of HR wants to run a survey.").owner == "your new head of HR"
+    assert read_facts("One of our coaches has been keeping kids late.").owner == (
+        "one of your coaches"
+    )
+
+
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
     facts = read_facts("Should I let my junior analyst present the numbers to the board?")
     assert facts.owner == "your junior analyst"

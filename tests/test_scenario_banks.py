@@ -22,6 +22,7 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "moves_fresh.jsonl",
     ROOT / "eval" / "moves_harmkinds.jsonl",
     ROOT / "eval" / "harm_kinds_blind.jsonl",
+    ROOT / "eval" / "harm_kinds_blind2.jsonl",
 ]
 
 
