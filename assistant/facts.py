@@ -312,6 +312,8 @@ _SENTENCE_START = re.compile(r"(^|[.!?:]\s+|[\"“(\[]\s*|\n\s*(?:[-*•]\s*)?)$
 # to ...". A capital there says nothing; a known first name with a verb after it does.
 _NAME_THEN_VERB = re.compile(
     rf"(?:,\s+[^,.;:!?\n]{{3,60}},)?\s+(?!and\b|,)(?:{_VERBISH[3:-1]}|[a-z]+ed)\b"
+    # "Leila's spent two weeks on it", "Gareth's been with me eleven years": 's for has
+    r"|['’]s\s+(?:been|got|had|done|spent|taken|gone|made|run|led|worked|[a-z]+ed)\b"
 )
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
@@ -335,7 +337,11 @@ _ROLE_NOUN = (
     r"stagehand|lifeguard|guard|locum|matron|charge ?hand|aide|carer|[a-z]{3,}s(?:wo)?m[ae]n|"
     r"fore(?:man|men)|"
     # In a family business the owner is often a relative: "my son is taking on the farm".
-    r"son|daughter|nephew|niece|brother|sister|wife|husband|team)s?"
+    r"son|daughter|nephew|niece|brother|sister|wife|husband|team|"
+    # roles people write as capitals ("our PM", "my first AD", "one of my HCAs"); never in
+    # lower case, where "the ad ran" or "3 pm" mean something else. (Not the C-suite: "our
+    # CFO", "the client's CFO" is most often someone above or outside the work.)
+    r"(?-i:GM|PM|AD|MD|TA|RN|HCA|SRE|DPO|PA|EA))s?"
 )
 _NOT_MODIFIER = (
     r"(?:and|or|but|to|of|with|about|is|was|has|had|have|who|that|will|would|can|could|should|wants?|"

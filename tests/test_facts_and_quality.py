@@ -67,6 +67,13 @@ def test_a_role_may_carry_figures_a_short_function_or_a_plural_in_es():
     )
 
 
+def test_a_role_written_in_capitals_is_a_role_and_a_first_name_may_run_into_has():
+    assert read_facts("One of my PMs has been coming in late.").owner == "one of your PMs"
+    assert read_facts("our first AD wants to swap the scenes.").owner == "your first AD"
+    assert read_facts("The ad ran on TV and sales rose.").owner == "the person who owns it"
+    assert read_facts("Leila's spent two weeks on the flaky tests.").owner == "Leila"
+
+
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
     facts = read_facts("Should I let my junior analyst present the numbers to the board?")
     assert facts.owner == "your junior analyst"
