@@ -314,6 +314,8 @@ _NAME_THEN_VERB = re.compile(
     rf"(?:,\s+[^,.;:!?\n]{{3,60}},)?\s+(?!and\b|,)(?:{_VERBISH[3:-1]}|[a-z]+ed)\b"
     # "Leila's spent two weeks on it", "Gareth's been with me eleven years": 's for has
     r"|['’]s\s+(?:been|got|had|done|spent|taken|gone|made|run|led|worked|[a-z]+ed)\b"
+    # ... or whose something it is: "Leanne's call scores have dipped", "Sam's team wants ..."
+    r"|['’]s\s+[a-z]"
 )
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
