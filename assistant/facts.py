@@ -362,8 +362,10 @@ _ROLE_PHRASE = re.compile(
     # A role is followed by what a person does or a break, not by another noun: in
     # "an anticoagulant dose" or "the order form" the word only describes the noun after it.
     # ("let my analyst present the numbers": a bare verb after the role counts too).
-    rf"(?=\s*(?:[,.;:!?()\]'’]|$)|\s+(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|{_BARE_VERB}|"
-    rf"[a-z]+(?:ed|s)|[A-Z])\b)",
+    # (an adverb may come between: "our lab technician accidentally contaminated a flask";
+    # "whose" is said of a person: "a PhD student whose thesis has stalled")
+    rf"(?=\s*(?:[,.;:!?()\]'’]|$)|\s+(?:[a-z]+ly\s+)?(?:{_NOT_MODIFIER}|{_VERBISH[3:-1]}|"
+    rf"{_BARE_VERB}|whose|[a-z]+(?:ed|s)|[A-Z])\b)",
     re.I,
 )
 _BARE_ROLE = re.compile(

@@ -73,6 +73,9 @@ def test_a_role_written_in_capitals_is_a_role_and_a_first_name_may_run_into_has(
     assert read_facts("The ad ran on TV and sales rose.").owner == "the person who owns it"
     assert read_facts("Leila's spent two weeks on the flaky tests.").owner == "Leila"
     assert read_facts("Leanne's call scores have dipped for three weeks.").owner == "Leanne"
+    assert read_facts("Our lab technician accidentally binned the cells.").owner == (
+        "your lab technician"
+    )
 
 
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
