@@ -729,7 +729,9 @@ _AWAY = re.compile(
 # ...", "Jan just mentioned ...".
 # (Unless what they tell is about themselves: "one of my reps mentioned he's been backdating".)
 _MESSENGER = re.compile(
-    r"\s+(?:just\s+|also\s+)?(?:(?:told|tells|warned|informed)\s+(?:me|us)|mentioned)"
+    # ("reported that", "flagged that": passing on what someone else did or saw)
+    r"\s+(?:just\s+|also\s+)?(?:(?:told|tells|warned|informed)\s+(?:me|us)|mentioned|"
+    r"(?:reported|flagged)(?=\s+(?:that|to\s+me)\b))"
     r"(?:\s+(?:to\s+me|that|,\s*pretty\s+\w+,?|casually))*"
     r"(?!\s+(?:he|she|they|he's|she's|they've|they're|his|her|their)\b)\s",
     re.I,

@@ -76,6 +76,9 @@ def test_a_role_written_in_capitals_is_a_role_and_a_first_name_may_run_into_has(
     assert read_facts("Our lab technician accidentally binned the cells.").owner == (
         "your lab technician"
     )
+    # whoever reports what they saw only brings the news
+    reported = "Emeka reported that bus 214 pulls left, so the depot supervisor parked it up."
+    assert read_facts(reported).owner == "the depot supervisor"
 
 
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
