@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.clauses import introduces_the_leader
 from assistant.domain import VERDICTS
 from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, HarmDetector, HarmReading
@@ -315,7 +316,9 @@ class Assessor:
         stated = [
             i
             for i, p in enumerate(parts)
-            if not p.rstrip("\"'”)").endswith("?") and not _ASKS_THE_COACH.search(p)
+            if not p.rstrip("\"'”)").endswith("?")
+            and not _ASKS_THE_COACH.search(p)
+            and not introduces_the_leader(p)  # "I'm the contracts director." decides nothing
         ]
         if len(parts) < 2 or not stated or self.model is None:
             return None

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.assessment import HARM_NOTE, HINGES, Assessment
+from assistant.clauses import introduces_the_leader, whole_clause
 from assistant.facts import (
     CHAT_OPENER,
     ScenarioFacts,
@@ -1075,15 +1076,19 @@ class Composer:
             head = "Step in now."
         drivers = [s for s in assessment.signals if s.direction == verdict]
         fitting = _fitting_cues(verdict, cues)
-        decisive = (
-            drivers[0].evidence
+        candidates = (
+            [drivers[0].evidence]
             if drivers
-            else harm.evidence
+            else [harm.evidence]
             if harm_decided and harm is not None and harm.evidence
-            else fitting[0].evidence
+            else [fitting[0].evidence]
             if fitting
-            else assessment.weightiest
-        )
+            else []
+        ) + [assessment.weightiest or ""]
+        # Leaders saying who they are is no fact about the situation; a piece cut at a comma
+        # is said back as the clause it was cut from.
+        decisive = next((c for c in candidates if c and not introduces_the_leader(c)), None)
+        decisive = whole_clause(decisive, scenario) if decisive and scenario else decisive
         if decisive and not _only_restates(decisive, facts):
             # The decisive fact, said back to the leader: the sentence a reader recognises
             # their own situation in (the why below quotes it and names what it shows).

@@ -1,0 +1,81 @@
+"""Whole clauses of a scenario: what can be said back to the leader as the fact that decided.
+
+The signals, the harm net and the verdict model each point at a piece of the scenario, cut
+where their patterns or the sentence splitter cut it. Said back in a headline, a piece cut at
+a comma reads as no sentence at all ("Step in now: your junior dev." for "Our junior dev,
+Marco, realised this morning that ..."; "but stay close: is presenting your revised behaviour
+policy ..."), and a sentence in which leaders only say who they are ("I'm the contracts
+director.") is no fact about the situation.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["introduces_the_leader", "whole_clause"]
+
+# Leaders saying who they are or what they run, and nothing more.
+_SELF_INTRODUCTION = re.compile(
+    r"^\W*(?:(?:so|hi|hello|hey|ok|okay|well)\W+)*(?:"
+    r"I(?:['’]m| am)\s+(?:(?:a|an|the)\s+|head\b|chief\b|director\b|GM\b|CEO\b|MD\b|"
+    r"principal\b|chair\b|owner\b|manager\b|lead\b|partner\b|founder\b|co-founder\b)|"
+    r"I\s+(?:manage|run|lead|chair|own|head|oversee|supervise|coordinate|co-run|co-own)\s+"
+    r"(?:a|an|the|our|my|two|three|four|five|six|\d+)\b|"
+    r"We(?:['’]re| are)\s+(?:a|an)\s+"
+    r")[^,;]*[.!]?\s*$",
+    re.I,
+)
+# A piece that starts with its verb has lost its subject to the cut before it.
+_VERB_FIRST = re.compile(
+    r"^(?:(?:is|are|was|were|has|have|had|will|would|can|could|should|must|did|does|do|keeps|"
+    r"kept|needs|wants|wanted|asked|said|says|told)\b|\d)",
+    re.I,
+)
+# Words that make a piece a clause rather than a name or a noun phrase.
+_VERBLIKE = re.compile(
+    r"\b(?:is|are|was|were|am|be|been|being|has|have|had|will|would|can|could|should|must|may|"
+    r"might|do|does|did|\w+ed|\w+n['’]t)\b|['’](?:s|re|ve|ll|d|m)\s+(?!\w+\s*$)",
+    re.I,
+)
+# Where one clause of a sentence ends and the next begins.
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:and|but|so|yet|while|although|though)\s+|\s+but\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\n+")
+_SHORT = 4  # words: a piece this short with no verb, cut before a comma, is a noun phrase
+
+
+def introduces_the_leader(text: str) -> bool:
+    """Whether a sentence only says who the leader is or what they run."""
+    return bool(_SELF_INTRODUCTION.match(text.strip()))
+
+
+def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around text[start:end], as offsets."""
+    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    after = _SENTENCE_END.search(text, end)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def whole_clause(piece: str, scenario: str) -> str:
+    """The piece as the scenario wrote it, grown to the clause it was cut from when the cut
+    left it without a subject or without a verb; otherwise the piece unchanged."""
+    stripped = piece.strip().rstrip(".!?;:,")
+    start = scenario.find(stripped)
+    if not stripped or start < 0:
+        return piece
+    end = start + len(stripped)
+    first, last = _bounds(scenario, start, end)
+    lead = scenario[first:start].rstrip()
+    tail = scenario[end:last].lstrip()
+    lost_subject = lead.endswith(",") and bool(_VERB_FIRST.match(stripped))
+    lost_verb = (
+        tail.startswith(",") and len(stripped.split()) <= _SHORT and not _VERBLIKE.search(stripped)
+    )
+    if not (lost_subject or lost_verb):
+        return piece
+    if lost_subject:
+        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(scenario, first, start)]
+        start = breaks[-1] if breaks else first
+    if lost_verb:
+        after = _CLAUSE_BREAK.search(scenario, end, last)
+        end = after.start() if after else last
+    return scenario[start:end].strip().rstrip(".!?;:,")

@@ -1,0 +1,37 @@
+from assistant.clauses import introduces_the_leader, whole_clause
+
+
+def test_a_piece_cut_before_an_aside_is_said_back_as_its_whole_clause():
+    scenario = (
+        "Our junior dev, Marco, realised this morning that a config change made invoices "
+        "public. He's patching it quietly."
+    )
+    assert whole_clause("Our junior dev", scenario) == (
+        "Our junior dev, Marco, realised this morning that a config change made invoices public"
+    )
+
+
+def test_a_piece_that_lost_its_subject_or_its_figure_gets_them_back():
+    scenario = (
+        "My new deputy, Daniel, is presenting our policy on Thursday, and parents are angry. "
+        "Waivers over £2,000 need regional director approval."
+    )
+    assert whole_clause("is presenting our policy on Thursday", scenario) == (
+        "My new deputy, Daniel, is presenting our policy on Thursday"
+    )
+    assert whole_clause("000 need regional director approval", scenario) == (
+        "Waivers over £2,000 need regional director approval"
+    )
+
+
+def test_a_whole_clause_is_left_as_it_is():
+    scenario = "She's calm, she's done this many times, and she knows the client."
+    assert whole_clause("she's done this many times", scenario) == "she's done this many times"
+
+
+def test_a_leader_saying_who_they_are_is_an_introduction_and_a_worry_is_not():
+    assert introduces_the_leader("I'm the contracts director.")
+    assert introduces_the_leader("I manage a small analytics team at a bank.")
+    assert introduces_the_leader("hi, I'm head of a secondary school.")
+    assert not introduces_the_leader("I'm worried about Sam's drinking.")
+    assert not introduces_the_leader("I run the night shift, and tonight the alarm went off.")
