@@ -279,12 +279,29 @@ _TABLE_SAYS = {
 }
 
 
+# The facts that call for stepping in; beside them, "it is theirs to decide" or "the owner is
+# ready for it" argue the other way and read as no reason in "..., so step in".
+_CALLS_IN = frozenset(
+    {
+        ("harm_now", "yes"),
+        ("authority", "beyond"),
+        ("help_after_trying", "yes"),
+        ("readiness", "not_ready"),
+        ("stakes", "high_irreversible"),
+    }
+)
+
+
 def _table_reading(factors: dict[str, str], verdict: str) -> str | None:
     """The facts the factor heads read, when the design's table over them gives this verdict;
     None when it gives another (then they do not explain it) or nothing was read."""
     if not factors or table_verdict(factors) != verdict:
         return None
-    said = [words for (name, value), words in _FACT_WORDS.items() if factors.get(name) == value]
+    said = [
+        words
+        for (name, value), words in _FACT_WORDS.items()
+        if factors.get(name) == value and (verdict != "step_in" or (name, value) in _CALLS_IN)
+    ]
     if not said:
         return None
     listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"

@@ -317,6 +317,14 @@ _NAME_THEN_VERB = re.compile(
     # ... or whose something it is: "Leanne's call scores have dipped", "Sam's team wants ..."
     r"|['’]s\s+[a-z]"
 )
+# Whoever the leader has just put in charge of something: "I've promoted Aisha to charge
+# nurse", "we've asked Tom to lead the review" (a known first name only: "asked Legal").
+_PUT_IN_CHARGE = re.compile(
+    r"\b(?:promoted|appointed|hired|recruited|asked|made|put|named|picked|chose|chosen|tasked|"
+    r"given|gave|let|letting|invited|nominated|assigned|trusted|taken on|took on|brought in|"
+    r"handed)\s+$",
+    re.I,
+)
 _APPOSITIVE = re.compile(r",\s+(my|our|the|a|an|who|one of)\b|\s+\((?=[a-z0-9])", re.I)
 
 _NOT_PEOPLE_ENT = (
@@ -336,6 +344,9 @@ _ROLE_NOUN = (
     r"nurse|chef|staff|crew|colleague|report|rep|agent|assistant|foreman|clerk|coach(?:es)?|boss(?:es)?|dev|"
     r"peer|analyst|partner|sergeant|officer|principal|registrar|paralegal|medic|doctor|pilot|"
     r"porter|cook|student|volunteer|apprentice|technician|planner|postdoc|farmhand|deckhand|"
+    # roles with none of the endings above: "our new club captain", "a second-year associate"
+    r"captain|skipper|secretary|associate|architect|surgeon|midwife|paramedic|vet|steward|"
+    r"warden|dean|graduate|recruit|barista|commis|"
     r"stagehand|lifeguard|guard|locum|matron|charge ?hand|aide|carer|[a-z]{3,}s(?:wo)?m[ae]n|"
     r"fore(?:man|men)|"
     # In a family business the owner is often a relative: "my son is taking on the farm".
@@ -690,6 +701,8 @@ def _name(text: str) -> str | None:
             return named  # named after their role: "given my shift supervisor Kerry the rota"
         if re.match(r"\s+([A-Z]|\d)", after):
             continue  # part of a longer proper noun or a label: "Year 10", "Acme Foods"
+        if is_first_name(word) and _PUT_IN_CHARGE.search(before):
+            return named  # "I've just promoted Aisha to charge nurse", "I asked Tom to lead it"
         if not _AFTER_NAME.match(after):
             continue  # used as an adjective: "the European network"
         recurs = len(re.findall(rf"\b{re.escape(word)}\b", text)) > 1
@@ -1044,9 +1057,18 @@ def handler(scenario: str) -> str | None:
     return None
 
 
+_DISCOURSE_OPENER = re.compile(
+    r"^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|well|right|um+|erm|lol)[\s,]+)*"
+    r"(?:so|ok(?:ay)?|well|right|anyway)[\s,]+(?=[A-Z])",
+    re.I,
+)
+
+
 def read_facts(scenario: str) -> ScenarioFacts:
     """Who owns the situation and what the work is, with neutral fallbacks."""
-    name = _name(scenario)
+    # "hey so Lena (mid-level backend) is going to lead ...": Lena opens the sentence (not
+    # after a greeting alone: "Hi Mark," names who the message is to).
+    name = _name(_DISCOURSE_OPENER.sub("", scenario, count=1))
     role = _role(scenario)
     owner = name or role
     task, action = _task_and_action(scenario, owner or "")

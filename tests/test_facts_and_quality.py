@@ -81,6 +81,17 @@ def test_a_role_written_in_capitals_is_a_role_and_a_first_name_may_run_into_has(
     assert read_facts(reported).owner == "the depot supervisor"
 
 
+def test_someone_just_put_in_charge_or_named_after_a_spoken_so_is_the_owner():
+    promoted = "I've just promoted Aisha to charge nurse. The matron will be sitting in."
+    assert read_facts(promoted).owner == "Aisha"
+    assert read_facts("hey so Lena (backend) is going to lead the post-mortem").owner == "Lena"
+    # a greeting names who the message is to, not who owns the work
+    assert read_facts("Hi Mark, the client wants a revised quote. Could you?").owner != "Mark"
+    assert read_facts("Our new club captain has to settle a selection row.").owner == (
+        "your new club captain"
+    )
+
+
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
     facts = read_facts("Should I let my junior analyst present the numbers to the board?")
     assert facts.owner == "your junior analyst"

@@ -268,6 +268,16 @@ def test_a_verdict_no_phrase_decided_is_explained_by_the_facts_the_table_read(mo
     assert "By the coach's rules" not in " ".join(composer.compose("x y z", other).why)
 
 
+def test_a_step_in_is_explained_only_by_the_facts_that_call_for_it(moves):
+    from assistant.assessment import Assessment
+
+    composer = Composer(moves, [HashingEmbeddings()])
+    facts = {"harm_now": "yes", "authority": "within", "readiness": "ready"}
+    read = Assessment("step_in", 0.9, [], {}, factors=facts)
+    why = composer.compose("Siobhan wants to run the tech rehearsals.", read).why
+    assert why == ["By the coach's rules: someone may be harmed now, so step in."]
+
+
 def test_a_capable_owner_is_not_weighed_against_staying_close_but_is_against_stepping_in(moves):
     from assistant.assessment import Assessment
     from assistant.signals import detect_signals
