@@ -905,6 +905,57 @@ _ACTION_BEFORE_TASK = re.compile(
     rf"(?P<verb>{_ACTION_VERB})\s+(?P<np>{_NP}){_NP_END}",
     re.I,
 )
+# ... or the verb of what they are doing now ("Daniel is presenting our revised policy"):
+# "let Daniel lead your revised policy" misnames it as much.
+_DOING = {
+    "presenting": "present",
+    "running": "run",
+    "leading": "lead",
+    "handling": "handle",
+    "negotiating": "negotiate",
+    "managing": "manage",
+    "delivering": "deliver",
+    "chairing": "chair",
+    "pitching": "pitch",
+    "hosting": "host",
+    "writing": "write",
+    "planning": "plan",
+    "organising": "organise",
+    "organizing": "organize",
+    "facilitating": "facilitate",
+    "coordinating": "coordinate",
+    "reviewing": "review",
+    "preparing": "prepare",
+    "designing": "design",
+    "building": "build",
+    "launching": "launch",
+    "fixing": "fix",
+    "signing": "sign",
+    "teaching": "teach",
+    "training": "train",
+    "interviewing": "interview",
+    "migrating": "migrate",
+    "redesigning": "redesign",
+    "reworking": "rework",
+    "rewriting": "rewrite",
+    "investigating": "investigate",
+    "resolving": "resolve",
+    "scheduling": "schedule",
+    "finishing": "finish",
+    "submitting": "submit",
+    "announcing": "announce",
+    "closing": "close",
+    "approving": "approve",
+    "rebuilding": "rebuild",
+    "restructuring": "restructure",
+    "testing": "test",
+    "drafting": "draft",
+}
+_ACTION_UNDER_WAY = re.compile(
+    r"\b(?:is|are|am|'s|’s|'re|’re)\s+(?:[a-z]+ly\s+)?"
+    rf"(?P<verb>{'|'.join(_DOING)})\s+(?P<np>{_NP}){_NP_END}",
+    re.I,
+)
 # What someone wants or plans to do names the work more surely than any noun elsewhere:
 # "Tom wants to rebuild the forecast model" (whatever the verb).
 _INTENT = re.compile(
@@ -983,6 +1034,13 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
         for m in reversed(list(_ACTION_BEFORE_TASK.finditer(text)))
         if not cut(m) and not re.search(r"\d", m.group("np"))  # "approve the £2" of "£2.4m"
     }
+    # (only the verb of a task found otherwise: "running a fever" or "organising a card" names
+    # no work the leader asked about)
+    under_way = {
+        _clean_np(m.group("np")): f"{_DOING[m.group('verb').lower()]} {_clean_np(m.group('np'))}"
+        for m in reversed(list(_ACTION_UNDER_WAY.finditer(text)))
+        if not cut(m) and not re.search(r"\d", m.group("np"))
+    }
 
     def candidates(pattern: re.Pattern[str]) -> list[str]:
         """Noun phrases the pattern finds that could be the work at hand."""
@@ -1005,7 +1063,7 @@ def _task_and_action(text: str, owner: str) -> tuple[str | None, str | None]:
     for np in after_verb:
         if _WORK_NOUN.search(np.split()[-1]):
             task = _clean_np(np)
-            return task, actions.get(task)
+            return task, actions.get(task) or under_way.get(task)
     # Any other noun phrase is a guess ("make a fuss", "keep a close eye" are not the work),
     # and a wrong task reads worse than a plain "this": it is named only where the scenario
     # says what the owner will do with it ("sign the ten-year lease").

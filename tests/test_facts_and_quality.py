@@ -92,6 +92,13 @@ def test_someone_just_put_in_charge_or_named_after_a_spoken_so_is_the_owner():
     )
 
 
+def test_what_the_owner_is_doing_now_names_the_action_of_a_task_found_otherwise():
+    facts = read_facts("My deputy, Daniel, is presenting our revised behaviour policy on Thursday.")
+    assert facts.slots()["action"] == "present your revised behaviour policy"
+    # a verb of doing makes no task of its own: "running a fever" is no work
+    assert not read_facts("Andrei has a deep cut and he's running a fever.").task_found
+
+
 def test_a_verb_after_a_role_is_not_read_as_part_of_the_role():
     facts = read_facts("Should I let my junior analyst present the numbers to the board?")
     assert facts.owner == "your junior analyst"
