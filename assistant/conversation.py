@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from assistant.assessment import (
@@ -32,7 +33,7 @@ from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
 from assistant.harm import HarmReading
 from assistant.signals import detect_signals
 
-__all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "user_turns"]
+__all__ = ["FACTOR_OF_SIGNAL", "Clause", "Conversation", "TurnView", "is_correction", "user_turns"]
 
 # The facts the verdict table is written in, as the explicit signals read them.
 FACTOR_OF_SIGNAL: dict[tuple[str, str], tuple[str, str]] = {
@@ -51,12 +52,28 @@ FACTOR_OF_SIGNAL: dict[tuple[str, str], tuple[str, str]] = {
     ("help_request", "step_in"): ("attempts", "tried"),
     ("help_request", "step_back"): ("attempts", "not_tried"),
 }
+# How people open a message that corrects what they said: phrases a helper blind to the
+# project and to every dialogue set listed ("hang on", "i mixed up", "my mistake", ...), and
+# the few this pattern began with, after any interjection ("Hmm, sorry, ...", "ah no, ...").
+_OPENERS = (Path(__file__).parent / "words" / "correction_openers.txt").read_text("utf-8")
 _CORRECTION = re.compile(
-    r"^\s*(actually|in fact|correction|sorry|wait|no[,.!]|not quite|scratch that|"
-    r"i was wrong|i got (that|it) wrong|to correct|let me correct|i misspoke|"
-    r"on second thought|turns out|it turns out)\b",
+    r"^\s*(?:(?:oh|oops|whoops|hmm+|ah+|ok(?:ay)?|um+|erm|uh|so|right|well|ugh|argh|lol)"
+    r"[\s,.!\-\u2013\u2014]+)*"
+    r"(?:actually|in fact|correction|sorry|wait|no[,.!]|not quite|scratch that|"
+    r"i was wrong|i got (?:that|it) wrong|to correct|let me correct|i misspoke|"
+    r"on second thought|turns out|it turns out|"
+    + "|".join(
+        re.escape(p).replace("'", "['’]")
+        for p in sorted({line.strip() for line in _OPENERS.splitlines() if line.strip()}, key=len)[
+            ::-1
+        ]
+    )
+    + r")(?!\w)",
     re.I,
 )
+# A correction this long restates the situation rather than one fact of it, and is read alone
+# (as long as a message that can open a new situation; see _NEW_SITUATION_WORDS).
+_RESTATES_WORDS = 20
 _NEW_TOPIC = re.compile(
     r"^\s*(different (topic|question|situation)|another (situation|question|thing)|"
     r"new (topic|question|situation)|separately|unrelated|on another note|changing the subject)",
@@ -123,6 +140,11 @@ def user_turns(history: Sequence[dict[str, object]]) -> list[str]:
     ]
 
 
+def is_correction(message: str) -> bool:
+    """Whether the message opens by correcting what the leader said before."""
+    return bool(_CORRECTION.search(message))
+
+
 def _clauses(message: str, turn: int) -> list[Clause]:
     clauses = []
     for sentence, said in enumerate(_SENTENCE_END.split(message)):
@@ -178,7 +200,7 @@ class Conversation:
                 opened = index
             new = _clauses(message, index)
             said[index] = (message, len(new))
-            correcting = bool(_CORRECTION.search(message))
+            correcting = is_correction(message)
             if correcting:
                 standing = self._corrected(standing, new)
             standing = self._overridden(standing, new) + new
@@ -293,6 +315,11 @@ class Conversation:
         alone = self.assessor.assess(message)
         if alone.verdict == assessment.verdict:
             return assessment
+        if len(message.split()) >= _RESTATES_WORDS:
+            # A correction that tells the situation again is the situation as it really is:
+            # on the older dialogue sets the message alone was right more often than the two
+            # readings together (docs/decisions-session34.md, C).
+            return alone
 
         def together(verdict: str) -> float:
             return math.sqrt(
@@ -310,7 +337,7 @@ class Conversation:
             return True
         if any("harm_now" in c.factors for c in standing):
             return False
-        if len(message.split()) < _NEW_SITUATION_WORDS or _CORRECTION.search(message):
+        if len(message.split()) < _NEW_SITUATION_WORDS or is_correction(message):
             return False
         if _FOLLOW_UP_START.search(message) or not self.similarity:
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.assessment import Assessment, Assessor
-from assistant.conversation import Conversation, user_turns
+from assistant.conversation import Conversation, is_correction, user_turns
 from assistant.dialogue_eval import evaluate_dialogues
 
 VAGUE = "My team lead wants to handle the vendor negotiation alone."
@@ -84,6 +84,43 @@ def test_a_correction_read_alone_outweighs_what_it_left_standing():
     # A rule that decided the whole situation is not outweighed.
     turns[0] += " The regulator gets the results."
     assert Conversation(_ReadsWords()).replay(turns)[1].assessment.verdict == "step_in"
+
+
+def test_a_correction_is_known_by_how_people_open_one_after_any_interjection():
+    for opening in (
+        "No, I misread the ticket: it's the billing database.",
+        "Hmm, sorry, I mixed her up with her colleague.",
+        "Hang on, I misread the proposal.",
+        "My mistake - the museum trip was last year.",
+        "ok scrap that, i got the wrong piece.",
+    ):
+        assert is_correction(opening), opening
+    assert not is_correction("She also said the client is happy with it.")
+    assert not is_correction("Nothing else has changed since Monday.")
+
+
+def test_a_long_correction_that_tells_the_situation_again_is_read_alone():
+    short = "Scratch that: the client sent duplicates, so a bad run is no loss."
+    long = (
+        "Scratch that: I mixed up two jobs. This one is a routine recalibration, the client "
+        "sent duplicates of every sample, and a bad run is no loss to anyone."
+    )
+    first = "Ahmed is calibrating the mass spec alone. The samples can't be rerun."
+
+    class _Leans:
+        """The whole leans step in; the correction alone leans step back, less surely."""
+
+        def assess(self, text: str) -> Assessment:
+            lean = (
+                {"step_in": 0.9, "balanced": 0.05, "step_back": 0.05}
+                if "can't be rerun" in text
+                else {"step_in": 0.3, "balanced": 0.1, "step_back": 0.6}
+            )
+            verdict = max(lean, key=lambda k: lean[k])
+            return Assessment(verdict, lean[verdict], [], lean)
+
+    assert Conversation(_Leans()).replay([first, short])[1].assessment.verdict == "step_in"
+    assert Conversation(_Leans()).replay([first, long])[1].assessment.verdict == "step_back"
 
 
 def test_nothing_is_said_to_have_changed_when_the_verdict_holds():
