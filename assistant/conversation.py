@@ -318,7 +318,15 @@ class Conversation:
         if len(message.split()) >= _RESTATES_WORDS:
             # A correction that tells the situation again is the situation as it really is:
             # on the older dialogue sets the message alone was right more often than the two
-            # readings together (docs/decisions-session34.md, C).
+            # readings together (docs/decisions-session34.md, C). What the earlier turns told
+            # is still known, though: it asks only what the whole would ask ("How experienced
+            # is ..." after "my apprentice, first month on the job").
+            if alone.clarifying_question and not assessment.clarifying_question:
+                alone = dataclasses.replace(
+                    alone,
+                    clarifying_question=None,
+                    confidence=alone.probabilities.get(alone.verdict, alone.confidence),
+                )
             return alone
 
         def together(verdict: str) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from assistant.assessment import Assessment, Assessor
@@ -121,6 +122,18 @@ def test_a_long_correction_that_tells_the_situation_again_is_read_alone():
 
     assert Conversation(_Leans()).replay([first, short])[1].assessment.verdict == "step_in"
     assert Conversation(_Leans()).replay([first, long])[1].assessment.verdict == "step_back"
+
+    class _AsksAlone(_Leans):
+        """Read alone, the correction no longer says who Ahmed is, and asks."""
+
+        def assess(self, text: str) -> Assessment:
+            read = super().assess(text)
+            if "Ahmed" in text:
+                return read
+            return dataclasses.replace(read, clarifying_question="How experienced is he?")
+
+    view = Conversation(_AsksAlone()).replay([first, long])[1]
+    assert view.assessment.verdict == "step_back" and not view.asked
 
 
 def test_nothing_is_said_to_have_changed_when_the_verdict_holds():
