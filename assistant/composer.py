@@ -445,7 +445,9 @@ def _fill(template: str, facts: ScenarioFacts) -> str:
             ),
             template,
         )
-    if facts.owner_found and _plural(facts.owner) and not facts.owner.startswith("one of"):
+    # The head of "your head of maths" is "head": "Make sure your head of maths tells ...".
+    owner_head = facts.owner.split(" of ")[0]
+    if facts.owner_found and _plural(owner_head) and not facts.owner.startswith("one of"):
         # "Make sure your pickers tell ...", not "tells".
         template = re.sub(
             r"(\b\w+ )?\{owner\} (\w+s)\b",

@@ -238,6 +238,11 @@ DIALOGUE_FLOORS = {
     # careful reading after a correction, not kept); first read: 0.631 per turn, corrections 17
     # of 36, questions 0.78 / 0.47
     "blind15": (165, 0.6, 0.42, 0.65, 0.4),
+    # written in session 34 from the design's table alone (corrections each way, facts told
+    # late, corrections that change nothing; no question expected), frozen (sha256
+    # cffa7ab0...) before the choice it decided (a correction known by how people open one,
+    # a long one read alone): 0.702 -> 0.716 per turn, corrections 31 -> 33 of 63
+    "blind16": (135, 0.66, 0.45, 0.0, 0.0),
 }
 
 

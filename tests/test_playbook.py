@@ -474,6 +474,10 @@ def test_a_verb_after_a_plural_owner_agrees_with_it_but_not_after_one_of_them():
     assert _fill("Make sure {owner} tells the team.", one) == (
         "Make sure one of your pickers tells the team."
     )
+    head = dataclasses.replace(pickers, owner="your head of maths")
+    assert _fill("Make sure {owner} tells the team.", head) == (
+        "Make sure your head of maths tells the team."
+    )
 
 
 def test_a_work_named_like_the_templates_own_noun_is_said_once():
