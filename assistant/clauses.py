@@ -41,6 +41,12 @@ _VERBLIKE = re.compile(
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:and|but|so|yet|while|although|though)\s+|\s+but\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)]*\s+|\n+")
 _SHORT = 4  # words: a piece this short with no verb, cut before a comma, is a noun phrase
+# A piece with no verb that opens with a preposition is an aside of a clause, whatever its
+# length ("Zoe, in her first month as a credit officer, is about to approve ...").
+_PREPOSITION_FIRST = re.compile(
+    r"^(?:in|on|at|with|without|for|after|before|during|under|over|from|as|despite|like)\b",
+    re.I,
+)
 
 
 def introduces_the_leader(text: str) -> bool:
@@ -66,10 +72,10 @@ def whole_clause(piece: str, scenario: str) -> str:
     first, last = _bounds(scenario, start, end)
     lead = scenario[first:start].rstrip()
     tail = scenario[end:last].lstrip()
-    lost_subject = lead.endswith(",") and bool(_VERB_FIRST.match(stripped))
-    lost_verb = (
-        tail.startswith(",") and len(stripped.split()) <= _SHORT and not _VERBLIKE.search(stripped)
-    )
+    verbless = not _VERBLIKE.search(stripped)
+    aside = verbless and bool(_PREPOSITION_FIRST.match(stripped))
+    lost_subject = lead.endswith(",") and (bool(_VERB_FIRST.match(stripped)) or aside)
+    lost_verb = tail.startswith(",") and verbless and (aside or len(stripped.split()) <= _SHORT)
     if not (lost_subject or lost_verb):
         return piece
     if lost_subject:

@@ -35,3 +35,17 @@ def test_a_leader_saying_who_they_are_is_an_introduction_and_a_worry_is_not():
     assert introduces_the_leader("hi, I'm head of a secondary school.")
     assert not introduces_the_leader("I'm worried about Sam's drinking.")
     assert not introduces_the_leader("I run the night shift, and tonight the alarm went off.")
+
+
+def test_an_aside_opening_with_a_preposition_is_said_back_with_its_clause():
+    scenario = (
+        "I run a lending team. Zoe, in her first month as a credit officer, is about to sign."
+    )
+    assert whole_clause("in her first month as a credit officer", scenario) == (
+        "Zoe, in her first month as a credit officer, is about to sign"
+    )
+    # a clause that opens with a preposition but has its verb is whole already
+    whole = "At the counter right now an elderly customer is withdrawing cash."
+    assert whole_clause("At the counter right now an elderly customer is withdrawing", whole) == (
+        "At the counter right now an elderly customer is withdrawing"
+    )
