@@ -30,6 +30,7 @@ from assistant.assessment import (
     harm_note,
 )
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
+from assistant.first_names import is_first_name
 from assistant.harm import HarmReading
 from assistant.signals import detect_signals
 
@@ -161,6 +162,49 @@ def _clauses(message: str, turn: int) -> list[Clause]:
     return clauses
 
 
+# What is left of a correction's opening after its marker: "I mixed that up, it's the
+# simulated account" -> "it's the simulated account".
+_ADMISSION = re.compile(
+    r"^(?:(?:i|i've|i'd|i'm|i am|i have|i had|i was|my)\b[^,.;:!?\u2013\u2014]{0,30}?"
+    r"|(?:got|had|mixed|misread|muddled|misremembered|confused)\b[^,.;:!?\u2013\u2014]{0,30}?)"
+    r"(?:wrong|mixed|muddled|misread|misremembered|mistaken|confused|meant|mistake|"
+    r"wrong end of the stick|up)\b[^,.;:!?\u2013\u2014]{0,12}?[,.;:!?\u2013\u2014-]+\s*",
+    re.I,
+)
+
+
+_ONLY_ADMITS = re.compile(
+    r"^(?:(?:i|i've|i'd|i had|i was)\s+)?(?:misread|mixed|muddled|misremembered|misheard|"
+    r"confused|got (?:that|it|this) wrong|had (?:that|it|this) wrong)\b[^,.;:!?\u2013\u2014]*$",
+    re.I,
+)
+
+
+def _without_admission(clause: str) -> str:
+    """The clause without the words that only say a correction is coming."""
+    text = clause
+    for _ in range(3):  # "no wait, sorry, I mixed that up, ..."
+        stripped = _ADMISSION.sub("", _CORRECTION.sub("", text).lstrip(" ,.:;!-\u2013\u2014"))
+        if stripped == text:
+            break
+        text = stripped
+    return (text if text.strip() else clause).strip(" ,.:")
+
+
+def _without_question(assessment: Assessment) -> Assessment:
+    """The reading committed to without its question. Its confidence is the verdict's
+    probability, or, where the lean was to stay close because a fact that could call for
+    stepping in was unknown (a step back read as balanced), what the assessor gave that lean:
+    balanced and step back together (the verdict's own probability had shown 0.09)."""
+    p = assessment.probabilities
+    confidence = p.get(assessment.verdict, assessment.confidence)
+    if assessment.verdict == "balanced" and p and max(p, key=lambda k: p[k]) == "step_back":
+        confidence = p["balanced"] + p["step_back"]
+    return dataclasses.replace(
+        assessment, clarifying_question=None, confidence=round(confidence, 2)
+    )
+
+
 _VERDICT_WORDS = {
     "step_in": "step in",
     "step_back": "step back and let them lead",
@@ -217,13 +261,7 @@ class Conversation:
             asked = assessment.clarifying_question is not None
             if asked and questions_in_a_row >= MAX_QUESTIONS_IN_A_ROW:
                 # Two questions in a row is the limit: commit to the best reading now.
-                assessment = dataclasses.replace(
-                    assessment,
-                    clarifying_question=None,
-                    confidence=assessment.probabilities.get(
-                        assessment.verdict, assessment.confidence
-                    ),
-                )
+                assessment = _without_question(assessment)
                 asked = False
             questions_in_a_row = questions_in_a_row + 1 if asked else 0
             changed = None
@@ -322,11 +360,7 @@ class Conversation:
             # is still known, though: it asks only what the whole would ask ("How experienced
             # is ..." after "my apprentice, first month on the job").
             if alone.clarifying_question and not assessment.clarifying_question:
-                alone = dataclasses.replace(
-                    alone,
-                    clarifying_question=None,
-                    confidence=alone.probabilities.get(alone.verdict, alone.confidence),
-                )
+                alone = _without_question(alone)
             return alone
 
         def together(verdict: str) -> float:
@@ -400,15 +434,23 @@ class Conversation:
     def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:
         # A clause that states a fact, else the fullest one: "ok." or "Just spoke to her
         # properly." only lead into what the message says.
-        fullest = max(new, key=lambda c: len(c.text.split()), default=None)
-        decisive = next((c.text for c in new if c.factors), fullest.text if fullest else message)
-        decisive = _CORRECTION.sub("", decisive).strip(" ,.:")
+        # A clause that only admits the mistake ("Hang on, I misread the proposal.") says
+        # nothing that changed.
+        said = [(c, _without_admission(c.text)) for c in new]
+        said = [(c, text) for c, text in said if not _ONLY_ADMITS.match(text)] or [
+            (c, c.text) for c in new
+        ]
+        fullest = max(said, key=lambda pair: len(pair[0].text.split()), default=None)
+        decisive = next((text for c, text in said if c.factors), fullest[1] if fullest else message)
         # "Sorry, I got that wrong: it's ..." or "I just checked - she ..." -> what comes after
         # the preamble.
-        for mark in (":", " - ", " – "):
+        for mark in (":", " - ", " – ", " — "):
             preamble, found, rest = decisive.partition(mark)
             if found and rest.strip() and len(preamble) <= _PREAMBLE_CHARS:
                 decisive = rest.strip(" ,.")
                 break
-        decisive = to_second_person(lower_first(decisive))
+        first = decisive.split(" ", 1)[0]
+        if not is_first_name(first):  # "Ines has led your last six releases" keeps its name
+            decisive = lower_first(decisive)
+        decisive = to_second_person(decisive)
         return f"Now that I know {decisive}, I'd {_VERDICT_WORDS[verdict]}."

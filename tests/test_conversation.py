@@ -136,6 +136,36 @@ def test_a_long_correction_that_tells_the_situation_again_is_read_alone():
     assert view.assessment.verdict == "step_back" and not view.asked
 
 
+def test_what_changed_says_the_new_fact_not_the_admission_and_keeps_a_name():
+    from assistant.conversation import Clause
+
+    said = "Wait, I mixed that up, it's the simulated account. Ines has led six releases."
+    clauses = [
+        Clause("Wait, I mixed that up, it's the simulated account", 1, {}),
+        Clause("Hang on, I misread the proposal", 1, {}),
+    ]
+    assert Conversation._what_changed(said, clauses, "step_back") == (
+        "Now that I know it's the simulated account, I'd step back and let them lead."
+    )
+    named = [Clause("Ines has led your last six releases", 1, {})]
+    assert Conversation._what_changed(said, named, "step_back").startswith("Now that I know Ines")
+
+
+def test_a_dropped_question_keeps_the_confidence_of_its_lean():
+    from assistant.conversation import _without_question
+
+    lean = Assessment(
+        "balanced",
+        0.5,
+        [],
+        {"step_back": 0.47, "balanced": 0.09, "step_in": 0.44},
+        clarifying_question="Is this theirs to decide?",
+    )
+    committed = _without_question(lean)
+    assert committed.clarifying_question is None
+    assert committed.verdict == "balanced" and committed.confidence == 0.56
+
+
 def test_nothing_is_said_to_have_changed_when_the_verdict_holds():
     views = _replay(RISKY, "The signing is on Friday at the supplier's office.")
     assert views[0].assessment.verdict == views[1].assessment.verdict
