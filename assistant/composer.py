@@ -460,6 +460,10 @@ def _fill(template: str, facts: ScenarioFacts) -> str:
         )
     text = template.format_map(_Slots(facts.slots()))
     text = re.sub(r"\bthe the\b|\byour your\b", lambda m: m.group(0).split()[0], text)
+    # "it is {owner} or the team who reopens it" with the team as the owner says it once.
+    text = re.sub(
+        r"\b((?:the|your|my|our)\s+[\w'-]+(?:\s+[\w'-]+)?)\s+(?:or|and)\s+\1\b", r"\1", text
+    )
     # "the decision on the decision": a work named like the template's own noun is said once.
     text = re.sub(r"\b(the (\w+)) (?:on|about|for|of) the \2\b", r"\1", text)
     # A slot that opens a sentence ("{owner} owns this") needs its capital back.

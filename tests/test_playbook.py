@@ -480,6 +480,19 @@ def test_a_verb_after_a_plural_owner_agrees_with_it_but_not_after_one_of_them():
     )
 
 
+def test_an_owner_named_like_the_templates_other_party_is_said_once():
+    from assistant.composer import _fill
+
+    team = ScenarioFacts(owner="the team", task="the rota", owner_found=True, task_found=True)
+    assert _fill("Make sure it is {owner} or the team who reopens it.", team) == (
+        "Make sure it is the team who reopens it."
+    )
+    priya = dataclasses.replace(team, owner="Priya")
+    assert _fill("Make sure it is {owner} or the team who reopens it.", priya) == (
+        "Make sure it is Priya or the team who reopens it."
+    )
+
+
 def test_a_work_named_like_the_templates_own_noun_is_said_once():
     from assistant.composer import _fill
 
