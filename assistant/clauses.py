@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["introduces_the_leader", "whole_clause"]
+__all__ = ["introduces_the_leader", "whole_clause", "without_lead_in"]
 
 # Leaders saying who they are or what they run, and nothing more.
 _SELF_INTRODUCTION = re.compile(
@@ -47,6 +47,36 @@ _PREPOSITION_FIRST = re.compile(
     r"^(?:in|on|at|with|without|for|after|before|during|under|over|from|as|despite|like)\b",
     re.I,
 )
+
+
+# Words that only announce what follows ("I should probably add, tom did a dozen of these";
+# "only thing is, she's been ..."): said back, they quote the leader's framing, not the fact.
+_LEAD_IN = re.compile(
+    r"^\W*(?:(?:oh|ah|ok|okay|so|and|also|well|yeah|yes|right|plus|anyway|anyways|hmm|um|erm)"
+    r"\W+)*(?:"
+    # announcing phrases: only with a comma, colon, dash or "that" after them
+    r"(?:(?:i|we)\s+(?:should|must|ought to|need to|forgot to|meant to)\s+(?:probably\s+|"
+    r"also\s+|really\s+)?(?:add|mention|say|have said|have mentioned|tell you)|"
+    r"(?:i\s+)?forgot to (?:say|mention)|one (?:more|other|last) thing|for context|"
+    r"for what it'?s worth|just so you know|worth (?:saying|mentioning))"
+    r"\s*(?:[,:\u2013\u2014-]+\s*|\s+that\s+|\.\.\.\s*)|"
+    # asides that may run straight on into the fact
+    r"(?:(?:the\s+)?only (?:other\s+)?thing is|thing is|by the way|btw|fyi|"
+    r"to be (?:fair|honest)|tbh|honestly)"
+    r"\s*(?:[,:\u2013\u2014-]+\s*|\.\.\.\s*|\s+(?=\w))"
+    r")",
+    re.I,
+)
+_LEAD_IN_LEFT = 4  # words: what remains must still be a statement of its own
+
+
+def without_lead_in(text: str) -> str:
+    """The text without words that only announce it, when enough is left to say back."""
+    found = _LEAD_IN.match(text)
+    if not found:
+        return text
+    rest = text[found.end() :]
+    return rest if len(rest.split()) >= _LEAD_IN_LEFT else text
 
 
 def introduces_the_leader(text: str) -> bool:

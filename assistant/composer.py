@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.assessment import HARM_NOTE, HINGES, Assessment
-from assistant.clauses import introduces_the_leader, whole_clause
+from assistant.clauses import introduces_the_leader, whole_clause, without_lead_in
 from assistant.facts import (
     CHAT_OPENER,
     ScenarioFacts,
@@ -498,6 +498,11 @@ _OPENERS = {
 
 
 _LINK = re.compile(r"^(?:but|and|yet|although|though|whereas)\s+(?=\w)", re.I)
+
+
+def _weightiest_said(weightiest: str, scenario: str) -> str:
+    """The sentence that weighs most, said back without the words that only announce it."""
+    return _evidence(without_lead_in(weightiest), scenario)
 
 
 def _evidence(text: str, scenario: str = "") -> str:
@@ -1032,15 +1037,15 @@ class Composer:
             # No phrase decided it, but the facts the design's table is written in were read,
             # and they call for this verdict: say them, in the table's own terms.
             weighs = (
-                f"What weighs most is “{_evidence(assessment.weightiest, scenario)}”. "
+                f"What weighs most is “{_weightiest_said(assessment.weightiest, scenario)}”. "
                 if assessment.weightiest
                 else ""
             )
             lines.append(f"{weighs}{reading}")
         elif not drivers and not assessment.notes and not hinge:
             weighs = (
-                f"What weighs most is “{_evidence(assessment.weightiest, scenario)}”, though "
-                "no single phrase decides it"
+                f"What weighs most is “{_weightiest_said(assessment.weightiest, scenario)}”, "
+                "though no single phrase decides it"
                 if assessment.weightiest
                 else "No single phrase decides this"
             )
@@ -1112,6 +1117,7 @@ class Composer:
         # is said back as the clause it was cut from.
         decisive = next((c for c in candidates if c and not introduces_the_leader(c)), None)
         decisive = whole_clause(decisive, scenario) if decisive and scenario else decisive
+        decisive = without_lead_in(decisive) if decisive else decisive
         if decisive and not _only_restates(decisive, facts):
             # The decisive fact, said back to the leader: the sentence a reader recognises
             # their own situation in (the why below quotes it and names what it shows).

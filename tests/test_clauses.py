@@ -49,3 +49,29 @@ def test_an_aside_opening_with_a_preposition_is_said_back_with_its_clause():
     assert whole_clause("At the counter right now an elderly customer is withdrawing", whole) == (
         "At the counter right now an elderly customer is withdrawing"
     )
+
+
+def test_words_that_only_announce_a_fact_are_not_said_back():
+    from assistant.clauses import without_lead_in
+
+    assert without_lead_in("I should probably add, tom did a dozen of these before") == (
+        "tom did a dozen of these before"
+    )
+    assert without_lead_in("Only thing is the walk-in has been showing 11 degrees") == (
+        "the walk-in has been showing 11 degrees"
+    )
+    assert without_lead_in("oh and by the way he's been giving the work to his brother") == (
+        "he's been giving the work to his brother"
+    )
+
+
+def test_a_lead_in_stays_where_too_little_would_be_left_or_it_is_part_of_the_fact():
+    from assistant.clauses import without_lead_in
+
+    assert without_lead_in("Honestly, it's fine.") == "Honestly, it's fine."
+    assert without_lead_in("One more thing about the rota is that it was late") == (
+        "One more thing about the rota is that it was late"
+    )
+    assert without_lead_in("the only thing that's been bugging me is the cash") == (
+        "the only thing that's been bugging me is the cash"
+    )

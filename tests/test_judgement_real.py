@@ -243,6 +243,15 @@ DIALOGUE_FLOORS = {
     # cffa7ab0...) before the choice it decided (a correction known by how people open one,
     # a long one read alone): 0.702 -> 0.716 per turn, corrections 31 -> 33 of 63
     "blind16": (135, 0.66, 0.45, 0.0, 0.0),
+    # written in session 28 beside blind12, frozen (sha256 c22dfdc9...) and unread until session
+    # 35, where it decided a choice about questions (an unsure step back asks, not kept): first
+    # read 0.673 per turn, corrections 4 of 12, questions 0.71 / 0.28
+    "blind13": (145, 0.64, 0.3, 0.6, 0.25),
+    # written in session 35 by helpers blind to the project, each frozen before the choice it
+    # decided (harm told late in plain words read alone, not kept): blind17 (sha256
+    # 02c3090f...) first read 0.548 per turn; blind18 (sha256 4471c3fd...) 0.742
+    "blind17": (140, 0.52, 0.35, 0.0, 0.0),
+    "blind18": (145, 0.71, 0.3, 0.2, 0.45),
 }
 
 
