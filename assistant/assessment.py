@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.clauses import introduces_the_leader
+from assistant.clauses import introduces_the_leader, voices_the_leaders_urge
 from assistant.domain import VERDICTS
 from assistant.facts import sentences
 from assistant.harm import HARM_BANK_PATH, HarmDetector, HarmReading
@@ -319,6 +319,7 @@ class Assessor:
             if not p.rstrip("\"'”)").endswith("?")
             and not _ASKS_THE_COACH.search(p)
             and not introduces_the_leader(p)  # "I'm the contracts director." decides nothing
+            and not voices_the_leaders_urge(p)  # nor "Part of me wants to just pick one."
         ]
         if len(parts) < 2 or not stated or self.model is None:
             return None

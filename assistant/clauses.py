@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["introduces_the_leader", "whole_clause", "without_lead_in"]
+__all__ = ["introduces_the_leader", "voices_the_leaders_urge", "whole_clause", "without_lead_in"]
 
 # Leaders saying who they are or what they run, and nothing more.
 _SELF_INTRODUCTION = re.compile(
@@ -77,6 +77,26 @@ def without_lead_in(text: str) -> str:
         return text
     rest = text[found.end() :]
     return rest if len(rest.split()) >= _LEAD_IN_LEFT else text
+
+
+# Leaders saying what they themselves feel like doing ("Part of me wants to just pick one",
+# "I'm tempted to do it myself"): the pull the coach answers, not a fact about the situation.
+_LEADERS_URGE = re.compile(
+    r"^\W*(?:(?:so|and|but|honestly|tbh|ok|okay|well|yeah)\W+)*(?:"
+    r"(?:my\s+)?(?:first\s+)?(?:instinct|gut)(?:\s+(?:is|says))?\s+(?:to|that)\b|"
+    r"i['’]?d\s+(?:much\s+)?(?:rather|love|prefer)\b|"
+    r"(?:part of me|i|i['’]?m|i am)\s+"
+    r"(?:(?:really|honestly|kind of|half|so|just|a bit|also|still)\s+)*"
+    r"(?:wants?|tempted|itching|inclined|dying|keen|leaning|would (?:rather|love|prefer)|"
+    r"feel like|could just|keep wanting)\b"
+    r")",
+    re.I,
+)
+
+
+def voices_the_leaders_urge(text: str) -> bool:
+    """Whether a sentence only says what the leader feels like doing."""
+    return bool(_LEADERS_URGE.match(text.strip()))
 
 
 def introduces_the_leader(text: str) -> bool:

@@ -75,3 +75,21 @@ def test_a_lead_in_stays_where_too_little_would_be_left_or_it_is_part_of_the_fac
     assert without_lead_in("the only thing that's been bugging me is the cash") == (
         "the only thing that's been bugging me is the cash"
     )
+
+
+def test_a_leader_saying_what_they_feel_like_doing_is_an_urge_and_a_fact_is_not():
+    from assistant.clauses import voices_the_leaders_urge
+
+    for urge in (
+        "Part of me wants to just pick one so we can get moving.",
+        "I'm tempted to just do it myself because it's quicker.",
+        "My instinct is to trust them.",
+        "Honestly I'd rather stay out of tooling fights.",
+    ):
+        assert voices_the_leaders_urge(urge), urge
+    for fact in (
+        "I think she is ready.",
+        "I'm worried he will burn out.",
+        "She wants to run the launch herself.",
+    ):
+        assert not voices_the_leaders_urge(fact), fact

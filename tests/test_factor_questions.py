@@ -141,3 +141,25 @@ def test_when_someone_may_be_at_risk_and_the_lean_is_to_step_in_it_acts_before_a
     # Without the possible harm, the same reading asks what is at stake first.
     asking = Assessor(Sure(), factors=read).assess(text)
     assert asking.verdict == "step_in" and asking.clarifying_question == STAKES_QUESTION
+
+
+def test_what_weighs_most_is_a_fact_about_the_situation_never_the_leaders_own_urge():
+    class UrgeWeighs:
+        """A model whose step back rests on the urge sentence more than on any other."""
+
+        def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+            return [
+                {
+                    "step_back": 0.5 if "Part of me" not in t else 0.9,
+                    "balanced": 0.3,
+                    "step_in": 0.1,
+                }
+                for t in texts
+            ]
+
+    scenario = (
+        "The student council are choosing which charity to support. Part of me wants to just "
+        "pick one so we can get moving. They have it down to two."
+    )
+    read = Assessor(UrgeWeighs()).assess(scenario)
+    assert read.weightiest is not None and "Part of me" not in read.weightiest
