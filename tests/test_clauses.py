@@ -1,4 +1,9 @@
-from assistant.clauses import introduces_the_leader, whole_clause
+from assistant.clauses import (
+    introduces_the_leader,
+    voices_the_leaders_urge,
+    whole_clause,
+    without_lead_in,
+)
 
 
 def test_a_piece_cut_before_an_aside_is_said_back_as_its_whole_clause():
@@ -52,8 +57,6 @@ def test_an_aside_opening_with_a_preposition_is_said_back_with_its_clause():
 
 
 def test_words_that_only_announce_a_fact_are_not_said_back():
-    from assistant.clauses import without_lead_in
-
     assert without_lead_in("I should probably add, tom did a dozen of these before") == (
         "tom did a dozen of these before"
     )
@@ -66,8 +69,6 @@ def test_words_that_only_announce_a_fact_are_not_said_back():
 
 
 def test_a_lead_in_stays_where_too_little_would_be_left_or_it_is_part_of_the_fact():
-    from assistant.clauses import without_lead_in
-
     assert without_lead_in("Honestly, it's fine.") == "Honestly, it's fine."
     assert without_lead_in("One more thing about the rota is that it was late") == (
         "One more thing about the rota is that it was late"
@@ -78,8 +79,6 @@ def test_a_lead_in_stays_where_too_little_would_be_left_or_it_is_part_of_the_fac
 
 
 def test_a_leader_saying_what_they_feel_like_doing_is_an_urge_and_a_fact_is_not():
-    from assistant.clauses import voices_the_leaders_urge
-
     for urge in (
         "Part of me wants to just pick one so we can get moving.",
         "I'm tempted to just do it myself because it's quicker.",
