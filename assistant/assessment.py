@@ -25,6 +25,7 @@ __all__ = [
     "HARM_NOTE",
     "LABELS",
     "TRAINING_BANKS",
+    "UNREADY_FACING_IRREVERSIBLE",
     "Assessment",
     "Assessor",
     "ProbabilityModel",
@@ -71,6 +72,12 @@ TEMPERATURE = 3.0
 # such forced verdicts that were right on the pooled sets (the net's threshold is set where
 # 90% of held-out bank flags are harm, but blind sets are harder than the bank).
 HARM_FORCED_CONFIDENCE = 0.75
+# A follow-up the harm net reads at least this surely calls for stepping in without an
+# everyday harm word ("his arm caught in the slurry pump and they can't get it to stop" reads
+# 0.998 and names no harm): on the read dialogue sets the short asides that read "likely"
+# alone stay below it (the highest 0.962), and every follow-up above it was harm
+# (docs/decisions-session36.md, H97).
+SURE_WITHOUT_WORDS = 0.97
 HARM_NOTE = "Someone's health, safety, data or dignity may be at risk now"
 DEALT_WITH_NOTE = (
     "It reads as already dealt with: made safe, the people affected looked after and the "
@@ -191,7 +198,7 @@ class Assessor:
         if self.harm is None:
             return None
         harm = self.harm.read(text)
-        if harm.level == "likely":
+        if harm.level == "likely" and harm.probability < SURE_WITHOUT_WORDS:
             harm = _unworded(harm, text, detect_signals(text))
         if harm.level != "likely":
             return None
@@ -337,13 +344,15 @@ _ASKS_THE_COACH = re.compile(
 
 # Rows of the verdict table (DESIGN.md) stated outright by explicit signals.
 # Each with the playbook's kinds of situation it is (the answer's first move is one of them).
+# The table's row for an owner who is not ready facing high stakes that are hard to undo: the
+# note the answer gives and the row's kinds (what the composer's moves are chosen for).
+UNREADY_FACING_IRREVERSIBLE = (
+    "High stakes that are hard to undo, with an owner who has not done this before: "
+    "that calls for stepping in.",
+    ("first_timer", "irreversible"),
+)
 _TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str, tuple[str, ...]]] = [
-    (
-        frozenset({("competence", "step_in"), ("stakes", "step_in")}),
-        "High stakes that are hard to undo, with an owner who has not done this before: "
-        "that calls for stepping in.",
-        ("first_timer", "irreversible"),
-    ),
+    (frozenset({("competence", "step_in"), ("stakes", "step_in")}), *UNREADY_FACING_IRREVERSIBLE),
     (
         frozenset({("authority", "step_in")}),
         "It needs a decision or sign-off from beyond the team: that calls for stepping in, "

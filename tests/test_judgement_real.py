@@ -252,6 +252,13 @@ DIALOGUE_FLOORS = {
     # 02c3090f...) first read 0.548 per turn; blind18 (sha256 4471c3fd...) 0.742
     "blind17": (140, 0.52, 0.35, 0.0, 0.0),
     "blind18": (145, 0.71, 0.3, 0.2, 0.45),
+    # written in session 35 by a helper blind to the project, frozen (sha256 387a00e9...) and
+    # first read in session 36 for the choice it decided (harm read very surely in a follow-up
+    # needs no harm word, kept): 0.591 per turn before, 0.617 after
+    "blind19": (150, 0.59, 0.0, 0.25, 0.2),
+    # written in session 36 by a helper blind to the project, frozen (sha256 5ac8db10...)
+    # before the choice it decided (the table's row from facts told apart, not kept): 0.536
+    "blind20": (135, 0.51, 0.7, 0.2, 0.45),
 }
 
 
