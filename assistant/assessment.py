@@ -25,7 +25,6 @@ __all__ = [
     "HARM_NOTE",
     "LABELS",
     "TRAINING_BANKS",
-    "UNREADY_FACING_IRREVERSIBLE",
     "Assessment",
     "Assessor",
     "ProbabilityModel",
@@ -344,15 +343,13 @@ _ASKS_THE_COACH = re.compile(
 
 # Rows of the verdict table (DESIGN.md) stated outright by explicit signals.
 # Each with the playbook's kinds of situation it is (the answer's first move is one of them).
-# The table's row for an owner who is not ready facing high stakes that are hard to undo: the
-# note the answer gives and the row's kinds (what the composer's moves are chosen for).
-UNREADY_FACING_IRREVERSIBLE = (
-    "High stakes that are hard to undo, with an owner who has not done this before: "
-    "that calls for stepping in.",
-    ("first_timer", "irreversible"),
-)
 _TABLE_RULES: list[tuple[frozenset[tuple[str, str]], str, tuple[str, ...]]] = [
-    (frozenset({("competence", "step_in"), ("stakes", "step_in")}), *UNREADY_FACING_IRREVERSIBLE),
+    (
+        frozenset({("competence", "step_in"), ("stakes", "step_in")}),
+        "High stakes that are hard to undo, with an owner who has not done this before: "
+        "that calls for stepping in.",
+        ("first_timer", "irreversible"),
+    ),
     (
         frozenset({("authority", "step_in")}),
         "It needs a decision or sign-off from beyond the team: that calls for stepping in, "

@@ -63,7 +63,11 @@ _LEAD_IN = re.compile(
     # asides that may run straight on into the fact
     r"(?:(?:the\s+)?only (?:other\s+)?thing is|thing is|by the way|btw|fyi|"
     r"to be (?:fair|honest)|tbh|honestly)"
-    r"\s*(?:[,:\u2013\u2014-]+\s*|\.\.\.\s*|\s+(?=\w))"
+    r"\s*(?:[,:\u2013\u2014-]+\s*|\.\.\.\s*|\s+(?=\w))|"
+    # words that only join the fact to what came before: with a comma, colon or dash after them
+    r"(?:also|separately|(?:a\s+)?separate (?:thing|point|issue)|unrelated|on that(?: note)?|"
+    r"(?:and\s+)?another thing|while i'?m at it)"
+    r"\s*[,:\u2013\u2014-]+\s*"
     r")",
     re.I,
 )

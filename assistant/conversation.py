@@ -25,10 +25,12 @@ from typing import Protocol
 from assistant.assessment import (
     DEALT_WITH_NOTE,
     HARM_FORCED_CONFIDENCE,
+    HARM_NOTE,
     RULE_CONFIDENCE,
     Assessment,
     harm_note,
 )
+from assistant.clauses import without_lead_in
 from assistant.facts import NOT_AFTER_A_TITLE, lower_first, to_second_person
 from assistant.first_names import is_first_name
 from assistant.harm import HarmReading
@@ -205,6 +207,24 @@ def _without_question(assessment: Assessment) -> Assessment:
     )
 
 
+# "And yesterday she told a colleague ..." is said back without its "And".
+_JOINING_WORD = re.compile(r"^(?:and|but|so|plus)\s+(?=\w)", re.I)
+
+
+def _harm_said_in(assessment: Assessment, message: str) -> str | None:
+    """The sentence of the new message that made the harm check step in, if it did: that is
+    what changed the verdict, whatever else the message says."""
+    harm = assessment.harm
+    if assessment.verdict != "step_in" or harm is None or not harm.evidence:
+        return None
+    if not any(n.startswith(HARM_NOTE) for n in assessment.notes):
+        return None
+    evidence = harm.evidence.strip()
+    if evidence not in message:
+        return None
+    return _JOINING_WORD.sub("", _without_admission(without_lead_in(evidence))) or evidence
+
+
 _VERDICT_WORDS = {
     "step_in": "step in",
     "step_back": "step back and let them lead",
@@ -266,7 +286,9 @@ class Conversation:
             questions_in_a_row = questions_in_a_row + 1 if asked else 0
             changed = None
             if previous and previous.assessment.verdict != assessment.verdict:
-                changed = self._what_changed(message, new, assessment.verdict)
+                changed = self._what_changed(
+                    message, new, assessment.verdict, _harm_said_in(assessment, message)
+                )
             previous = TurnView(situation, assessment, tuple(standing), changed, asked, acted_on)
             views.append(previous)
         return views
@@ -431,7 +453,9 @@ class Conversation:
         return [c for c in standing if (c.turn, c.sentence) != retracted]
 
     @staticmethod
-    def _what_changed(message: str, new: Sequence[Clause], verdict: str) -> str:
+    def _what_changed(
+        message: str, new: Sequence[Clause], verdict: str, harm_said: str | None = None
+    ) -> str:
         # A clause that states a fact, else the fullest one: "ok." or "Just spoke to her
         # properly." only lead into what the message says.
         # A clause that only admits the mistake ("Hang on, I misread the proposal.") says
@@ -441,7 +465,9 @@ class Conversation:
             (c, c.text) for c in new
         ]
         fullest = max(said, key=lambda pair: len(pair[0].text.split()), default=None)
-        decisive = next((text for c, text in said if c.factors), fullest[1] if fullest else message)
+        decisive = harm_said or next(
+            (text for c, text in said if c.factors), fullest[1] if fullest else message
+        )
         # "Sorry, I got that wrong: it's ..." or "I just checked - she ..." -> what comes after
         # the preamble.
         for mark in (":", " - ", " – ", " — "):

@@ -68,6 +68,17 @@ def test_words_that_only_announce_a_fact_are_not_said_back():
     )
 
 
+def test_words_that_only_join_a_fact_to_what_came_before_are_not_said_back():
+    assert without_lead_in("Also, a patient in bay 2 fell overnight and hit his head") == (
+        "a patient in bay 2 fell overnight and hit his head"
+    )
+    assert without_lead_in("Separate thing, the new volunteer has been working alone") == (
+        "the new volunteer has been working alone"
+    )
+    # Without a comma, "also" belongs to the sentence.
+    assert without_lead_in("Also he has been great") == "Also he has been great"
+
+
 def test_a_lead_in_stays_where_too_little_would_be_left_or_it_is_part_of_the_fact():
     assert without_lead_in("Honestly, it's fine.") == "Honestly, it's fine."
     assert without_lead_in("One more thing about the rota is that it was late") == (

@@ -354,6 +354,24 @@ def test_harm_told_in_a_follow_up_is_stepped_in_on_without_a_question():
     assert last.changed and "glove" in last.changed
 
 
+def test_what_changed_names_the_harm_not_the_first_fact_of_the_message():
+    from assistant.harm import HarmReading
+
+    evidence = "Separate thing, the new volunteer Craig has been changing nappies on his own."
+    told = f"yeah she knows the babies better than me. {evidence}"
+
+    def read(text: str) -> HarmReading | None:
+        return HarmReading(0.98, "likely", evidence) if "nappies" in text else None
+
+    views = Conversation(_AlwaysStepBack(), harm=read).replay(
+        ["Our baby room leader wants to redo the daily routine. Let her?", told]
+    )
+    changed = views[-1].changed
+    assert changed == (
+        "Now that I know the new volunteer Craig has been changing nappies on his own, I'd step in."
+    )
+
+
 def test_harm_told_late_keeps_deciding_while_it_stands_and_the_first_message_is_not_reread():
     conversation = Conversation(_AlwaysStepBack(), harm=_harm_in("glove"))
     views = conversation.replay(

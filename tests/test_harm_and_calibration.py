@@ -164,6 +164,14 @@ def test_the_harm_net_alone_with_no_word_of_any_harm_does_not_force_a_step_in():
     assert not_back.verdict == "balanced" and not_back.clarifying_question == HARM_QUESTION
 
 
+def test_a_follow_up_the_net_reads_very_surely_calls_for_stepping_in_without_a_harm_word():
+    told = "One of the lads has got his arm caught in the pump and they can't get it to stop."
+    assert _assessor("step_back", 0.98).harm_told(told) is not None
+    # Below the sure reading, the net alone with no word of any harm still decides nothing.
+    assert _assessor("step_back", 0.9).harm_told(told) is None
+    assert _assessor("step_back", 0.9).harm_told("My chef keeps working with a burnt hand.")
+
+
 def _staged(lean: str, harm_p: float, handled: float, ongoing: float) -> Assessor:
     from assistant.harm_stage import StageReading
 

@@ -259,6 +259,10 @@ DIALOGUE_FLOORS = {
     # written in session 36 by a helper blind to the project, frozen (sha256 5ac8db10...)
     # before the choice it decided (the table's row from facts told apart, not kept): 0.536
     "blind20": (135, 0.51, 0.7, 0.2, 0.45),
+    # written in session 36 by a helper blind to the project, frozen (sha256 e8ff53b9...)
+    # before the choice it decided (a short correction keeps the harm, not kept): 0.728 per
+    # turn, corrections 51 of 66
+    "blind21": (150, 0.70, 0.72, 0.1, 0.0),
 }
 
 
