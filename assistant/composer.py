@@ -997,7 +997,8 @@ class Composer:
                 also = [KIND_MEANING[k] for k in harmed[1:2] if k in KIND_MEANING]
                 said = f"{meaning} now" + "".join(f", and {m[:1].lower()}{m[1:]}" for m in also)
                 lines.append(
-                    f"{said}: “{_evidence(harm.evidence, scenario)}” (the harm check reads "
+                    f"{said}: “{_evidence(without_lead_in(harm.evidence), scenario)}” "
+                    f"(the harm check reads "
                     f"{harm.probability:.0%}); that outranks autonomy."
                 )
             else:

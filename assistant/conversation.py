@@ -219,7 +219,8 @@ def _harm_said_in(assessment: Assessment, message: str) -> str | None:
         return None
     if not any(n.startswith(HARM_NOTE) for n in assessment.notes):
         return None
-    evidence = harm.evidence.strip()
+    # The situation ends each message with a full stop if it had none: "as written" is without.
+    evidence = harm.evidence.strip().rstrip(".")
     if evidence not in message:
         return None
     return _JOINING_WORD.sub("", _without_admission(without_lead_in(evidence))) or evidence

@@ -357,8 +357,9 @@ def test_harm_told_in_a_follow_up_is_stepped_in_on_without_a_question():
 def test_what_changed_names_the_harm_not_the_first_fact_of_the_message():
     from assistant.harm import HarmReading
 
+    # Read in the situation, the message gained a full stop it was typed without.
     evidence = "Separate thing, the new volunteer Craig has been changing nappies on his own."
-    told = f"yeah she knows the babies better than me. {evidence}"
+    told = f"yeah she knows the babies better than me. {evidence[:-1]}"
 
     def read(text: str) -> HarmReading | None:
         return HarmReading(0.98, "likely", evidence) if "nappies" in text else None

@@ -408,6 +408,24 @@ def test_where_someone_may_be_harmed_the_headline_steps_in_on_the_harm_not_their
     assert headline.startswith("Step in now: Ana is working alone with acid at night")
 
 
+def test_the_harm_line_quotes_the_fact_without_the_words_that_only_lead_into_it(moves):
+    from assistant.assessment import HARM_NOTE, Assessment
+    from assistant.harm import HarmReading
+
+    told = "Only thing is Ana has been working alone with acid at night."
+    text = f"Ana wants to run the lab rota herself. {told}"
+    read = Assessment(
+        "step_in",
+        0.9,
+        [],
+        {},
+        notes=[f"{HARM_NOTE} (97%)"],
+        harm=HarmReading(0.97, "likely", told),
+    )
+    why = Composer(moves, [HashingEmbeddings()]).compose(text, read).why
+    assert "“Ana has been working alone with acid at night”" in why[0]
+
+
 def test_a_harm_of_another_kind_than_the_kind_reader_found_is_not_claimed_from_one_word(moves):
     from assistant.assessment import HARM_NOTE, Assessment
     from assistant.composer import _HARM_KINDS
