@@ -263,6 +263,10 @@ DIALOGUE_FLOORS = {
     # before the choice it decided (a short correction keeps the harm, not kept): 0.728 per
     # turn, corrections 51 of 66
     "blind21": (150, 0.70, 0.72, 0.1, 0.0),
+    # written in session 36 by a helper blind to the project, frozen (sha256 32caaf7d...)
+    # before the choice it decided (corrections said as "X, not Y", not kept): 0.684 per turn,
+    # corrections 15 of 32
+    "blind22": (135, 0.66, 0.43, 0.0, 0.0),
 }
 
 
