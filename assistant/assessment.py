@@ -324,7 +324,7 @@ class Assessor:
             for i, p in enumerate(parts)
             if not p.rstrip("\"'”)").endswith("?")
             and not _ASKS_THE_COACH.search(p)
-            and not introduces_the_leader(p)  # "I'm the contracts director." decides nothing
+            and not introduces_the_leader(p, scenario)  # "I'm the contracts director."
             and not voices_the_leaders_urge(p)  # nor "Part of me wants to just pick one."
         ]
         if len(parts) < 2 or not stated or self.model is None:

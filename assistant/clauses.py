@@ -103,9 +103,61 @@ def voices_the_leaders_urge(text: str) -> bool:
     return bool(_LEADERS_URGE.match(text.strip()))
 
 
-def introduces_the_leader(text: str) -> bool:
-    """Whether a sentence only says who the leader is or what they run."""
-    return bool(_SELF_INTRODUCTION.match(text.strip()))
+# Leaders opening with their role and no verb ("Executive housekeeper at a resort in Phuket.",
+# "Ops lead here."): the head noun, before what it is at or of, names a role.
+_ROLE_NOUN = re.compile(
+    r"^(?:manager|lead|leader|head|director|supervisor|partner|owner|coordinator|officer|chief|"
+    r"captain|foreman|superintendent|principal|sergeant|chef|editor|matron|teacher|coach|"
+    r"founder|ceo|cto|cfo|coo|vp|md|gm|administrator|controller|engineer|consultant|nurse|gp|"
+    r"clerk|vicar|warden|skipper|pilot|chair|governor|dean|registrar|president|"
+    # agent nouns ("housekeeper", "pharmacist", "attendant", "librarian"), not "-ment" or
+    # "-dent" ("incident", "equipment")
+    r"\w+(?:er|or|ist|ant|(?<![md])ent|ian))$",
+    re.I,
+)
+_ROLE_LINK = {"at", "of", "for", "in", "on", "with"}
+# Before the role: a few bare modifiers ("Executive", "Ward 7 charge"), never an article, a
+# possessive or a name with a verb ("Ngozi became a team lead at ...", "Maria, our supervisor
+# in Seville, came ..."); after it: where, with no clause of its own.
+_NOT_A_MODIFIER = {"a", "an", "the", "my", "our", "his", "her", "their", "your", "i", "we"}
+_CLAUSE_WORDS = {"who", "that", "which", "to", "and", "but", "because", "since", "when"}
+_MODIFIERS = 4
+_WHERE_WORDS = 8
+
+
+def _role_only(sentence: str) -> bool:
+    """Whether a sentence is a verbless phrase naming the leader's role, and where at most."""
+    text = sentence.strip()
+    if text.endswith(("?", "!")) or _VERBLIKE.search(text):
+        return False
+    words = [w.lower() for w in text.rstrip(".!").split()]
+    if words and words[-1] == "here":
+        words = words[:-1]
+    cut = next((i for i, w in enumerate(words) if w in _ROLE_LINK), len(words))
+    role, where = words[:cut], words[cut + 1 :]
+    return (
+        0 < len(role) <= _MODIFIERS + 1
+        and not any(w.endswith(",") or w in _NOT_A_MODIFIER for w in role)
+        and bool(_ROLE_NOUN.match(role[-1]))
+        and len(where) <= _WHERE_WORDS
+        and not any(w.strip(",") in _CLAUSE_WORDS for w in where)
+        # a comma may add a region ("in Perth, Scotland"), not a clause ("..., the parents
+        # love him")
+        and all(len(where) - i - 1 <= 2 for i, w in enumerate(where) if w.endswith(","))
+    )
+
+
+def introduces_the_leader(text: str, scenario: str = "") -> bool:
+    """Whether a sentence (or a piece of one) only says who the leader is or what they run:
+    "I'm the contracts director."; or, given the scenario, a piece of its opening sentence
+    when that sentence names the leader's role without a verb."""
+    piece = text.strip().rstrip(" …").rstrip(".!")
+    if _SELF_INTRODUCTION.match(text.strip()):
+        return True
+    if not scenario or not piece:
+        return False
+    opening = _SENTENCE_END.split(scenario.strip(), maxsplit=1)[0]
+    return piece in opening and _role_only(opening)
 
 
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -970,7 +970,12 @@ class Composer:
         scenario: str = "",
     ) -> list[str]:
         verdict = assessment.verdict
-        drivers = [s for s in assessment.signals if s.direction == verdict]
+        # The leader's own role, said before the situation, is no reason to quote.
+        drivers = [
+            s
+            for s in assessment.signals
+            if s.direction == verdict and not introduces_the_leader(s.evidence, scenario)
+        ]
         others = [
             s
             for s in assessment.signals
@@ -1025,6 +1030,7 @@ class Composer:
             fitting = [c for c in fitting if c.kind not in _HARM_KINDS or c.kind in harmed]
         quoted = " ".join(lines)
         hinge = HINGES.get(assessment.clarifying_question or "")
+        fitting = [c for c in fitting if not introduces_the_leader(c.evidence, scenario)]
         if not drivers and fitting and _evidence(fitting[0].evidence, scenario) not in quoted:
             # (A cue already quoted, as the harm line's evidence, is not said twice.)
             cue = fitting[0]
@@ -1066,6 +1072,7 @@ class Composer:
             for o in others
             if _about_the_owner(o, facts)
             and not (ruled_out and (o.name, o.direction) in _HARM_SIGNALS)
+            and not introduces_the_leader(o.evidence, scenario)
         ]
         for s in against[:1]:
             meaning = SIGNAL_MEANING.get((s.name, s.direction), s.name).lower()
@@ -1116,7 +1123,9 @@ class Composer:
         ) + [assessment.weightiest or ""]
         # Leaders saying who they are is no fact about the situation; a piece cut at a comma
         # is said back as the clause it was cut from.
-        decisive = next((c for c in candidates if c and not introduces_the_leader(c)), None)
+        decisive = next(
+            (c for c in candidates if c and not introduces_the_leader(c, scenario)), None
+        )
         decisive = whole_clause(decisive, scenario) if decisive and scenario else decisive
         decisive = without_lead_in(decisive) if decisive else decisive
         if decisive and not _only_restates(decisive, facts):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from assistant.clauses import introduces_the_leader
 from assistant.facts import sentences
 
 __all__ = [
@@ -90,7 +91,9 @@ class HarmDetector:
         # its context ("She came to me quietly." scored highest of a fraud report's three).
         without = [" ".join(p for j, p in enumerate(parts) if j != i) for i in range(len(parts))]
         scores = self.scorer.harm_probabilities(without)
-        best = min(range(len(parts)), key=lambda i: scores[i])
+        # The leader saying who they are is no evidence of harm, however it reads.
+        told = [i for i, p in enumerate(parts) if not introduces_the_leader(p, text)]
+        best = min(told or range(len(parts)), key=lambda i: scores[i])
         return HarmReading(reading.probability, reading.level, parts[best])
 
     def _reading(self, p: float) -> HarmReading:

@@ -42,6 +42,20 @@ def test_a_leader_saying_who_they_are_is_an_introduction_and_a_worry_is_not():
     assert not introduces_the_leader("I run the night shift, and tonight the alarm went off.")
 
 
+def test_an_opening_that_names_the_leader_s_role_without_a_verb_is_an_introduction():
+    scenario = "Executive housekeeper at a resort in Phuket. A guest opened his door naked."
+    assert introduces_the_leader("Executive housekeeper at a resort in Phuket.", scenario)
+    charity = "CEO of a small animal charity in Yorkshire. Our volunteer claimed Gift Aid."
+    assert introduces_the_leader("CEO of a small animal charity in Yorkshire", charity)
+    assert introduces_the_leader("Ops lead here.", "Ops lead here. The release failed.")
+    # A verbless opening about what happened, or a role named later, is not one.
+    assert not introduces_the_leader("Incident on ward 5.", "Incident on ward 5. A fall.")
+    assert not introduces_the_leader("Gas leak in the basement.", "Gas leak in the basement.")
+    later = "The release failed. Ops lead here."
+    assert not introduces_the_leader("Ops lead here.", later)
+    assert not introduces_the_leader("Executive housekeeper at a resort in Phuket.")
+
+
 def test_an_aside_opening_with_a_preposition_is_said_back_with_its_clause():
     scenario = (
         "I run a lending team. Zoe, in her first month as a credit officer, is about to sign."

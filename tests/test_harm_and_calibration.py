@@ -153,6 +153,22 @@ def test_the_harm_shown_is_the_sentence_whose_removal_lowers_the_reading_most():
     assert reading.evidence == "She works alone with acid at night."
 
 
+def test_the_harm_shown_is_never_the_leader_saying_what_their_role_is():
+    class ReadsTheSetting:
+        # Without its opening, the scenario loses where it happens and reads as less harmful.
+        def harm_probabilities(self, texts):  # type: ignore[no-untyped-def]
+            return [0.9 if "resort" in t else 0.8 if "naked" in t else 0.1 for t in texts]
+
+    detector = HarmDetector(ReadsTheSetting(), possible=0.2, likely=0.6)
+    reading = detector.read(
+        "Executive housekeeper at a resort in Phuket. A guest opened his door naked when one "
+        "of our room attendants knocked. She is scared to do that corridor."
+    )
+    assert reading.evidence == (
+        "A guest opened his door naked when one of our room attendants knocked."
+    )
+
+
 def test_the_harm_net_alone_with_no_word_of_any_harm_does_not_force_a_step_in():
     plain = _assessor("balanced", 0.9).assess(
         "Our product owner's team velocity has dropped two sprints in a row."
