@@ -94,6 +94,7 @@ def _acts_first(chosen: list[tuple[float, Move]]) -> list[tuple[float, Move]]:
 
 _FITTED: dict[str, MoveRanker] = {}  # learnt rankers of this process, by what they learnt from
 _CUES_USED = 3  # situation kinds read from everyday words that also steer the choice
+_FEWEST_MOVES = 3  # an answer's next steps are three to five
 # Which kinds of situation can explain which verdict (a cue that argues the other way is
 # left to the moves, not offered as the reason).
 _EXPLAINS = {
@@ -183,8 +184,8 @@ def _safe_first(chosen: list[tuple[float, Move]], harm_now: bool) -> list[tuple[
         return chosen
     first = next((c for c in chosen if "harm_now" in c[1].kinds), None)
     ordered = chosen if first is None else [first, *(c for c in chosen if c is not first)]
-    last = max((i for i, c in enumerate(ordered) if c[1].needs == "ongoing"), default=-1)
-    early = [c for c in ordered[: max(last, 0)] if c[1].needs == "reached"]
+    last = max((i for i, c in enumerate(ordered) if "ongoing" in c[1].stages), default=-1)
+    early = [c for c in ordered[: max(last, 0)] if c[1].stages == ("reached",)]
     if not early:
         return ordered
     kept = [c for c in ordered[: last + 1] if not any(c is e for e in early)]
@@ -840,13 +841,22 @@ class Composer:
     ) -> list[tuple[float, Move]]:
         if not lead or not chosen:
             return chosen
+        wanted = min(len(chosen), _FEWEST_MOVES)
         first = next((c for c in chosen if set(c[1].kinds) & set(lead)), None)
         if first is None:
             best = next(((s, i) for s, i in ranked if set(self.moves[i].kinds) & set(lead)), None)
             if best is None:
                 return chosen
             first, chosen = (best[0], self.moves[best[1]]), chosen[:-1]
-        return [first, *(c for c in chosen if not c[1].repeats(first[1]))]
+        led = [first, *(c for c in chosen if not c[1].repeats(first[1]))]
+        # Where dropping the moves that repeat the one brought first leaves fewer than an
+        # answer needs, the next best that repeats none of them fill it.
+        for s, i in ranked:
+            if len(led) >= wanted:
+                break
+            if not any(self.moves[i].repeats(m) for _, m in led):
+                led.append((s, self.moves[i]))
+        return led
 
     def _choose_learnt(self, ranked: list[tuple[float, int]]) -> list[tuple[float, Move]]:
         """Three to five moves by the ranker's probability, a near-repeat passed over; a

@@ -71,8 +71,12 @@ class StageReading:
     def allows(self, needs: str) -> bool:
         """Whether a move written for `needs` fits: "ongoing" (something harmful is still
         happening: stop the work), "reached" (someone has been hurt or affected: tell them,
-        check on them) or "handled" (it is over and dealt with: thank whoever did it); a move
-        that needs none of them always does."""
+        check on them) or "handled" (it is over and dealt with: thank whoever did it), or
+        several of them ("ongoing, reached": someone in danger now), each allowed; a move that
+        needs none of them always does."""
+        parts = [n.strip() for n in needs.split(",")]
+        if len(parts) > 1:
+            return all(self.allows(n) for n in parts)
         if needs == "ongoing":
             return self.ongoing >= NOT_ONGOING_BELOW
         if needs == "reached":

@@ -77,6 +77,12 @@ class Move:
     # make it safe and tell who must know, then write it down.
     follows: bool = False
 
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """What the situation must hold, each of them ("ongoing, reached": a person the harm
+        has reached, while it still goes on)."""
+        return tuple(n for n in self.needs.split(", ") if n)
+
     def repeats(self, other: Move) -> bool:
         """Whether this move gives the same advice as `other`."""
         return self.id == other.id or bool(set(self.acts) & set(other.acts))
@@ -112,11 +118,11 @@ def _parse_move(title: str, body: str, source: str) -> Move:
     say = fields["say"].strip().strip('"').strip("\u201c\u201d")
     examples = tuple(e.strip() for e in fields.get("examples", "").split("|") if e.strip())
     acts = tuple(a.strip() for a in fields.get("same advice as", "").split(",") if a.strip())
-    needs = fields.get("needs", "").strip()
-    if needs and needs not in NEEDS:
+    needs = ", ".join(n.strip() for n in fields.get("needs", "").split(",") if n.strip())
+    if set(needs.split(", ")) - {"", *NEEDS}:
         raise ConfigError(
             f"Playbook move '{title}' in {source} needs '{needs}', which is not a stage.",
-            f"Write *Needs:* as one of {', '.join(NEEDS)}, or leave the line out.",
+            f"Write *Needs:* as one or more of {', '.join(NEEDS)}, or leave the line out.",
         )
     order = fields.get("order", "").strip()
     if order not in ("", "after"):

@@ -16,7 +16,7 @@ from assistant.harm_stage import (
     StageReading,
     load_harm_stage,
 )
-from assistant.playbook import load_playbook
+from assistant.playbook import NEEDS, load_playbook
 
 from .conftest import ROOT
 
@@ -60,6 +60,9 @@ def test_a_move_is_left_out_only_when_the_reader_is_sure_its_harm_is_elsewhere_i
     unsure = StageReading(ongoing=NOT_ONGOING_BELOW, reached=NOT_REACHED_BELOW)
     assert unsure.allows("ongoing") and unsure.allows("reached")
     assert StageReading(0.0, 0.0).allows("")
+    # Several stages: each must be allowed (someone in danger now).
+    assert unsure.allows("ongoing, reached")
+    assert not nothing_yet.allows("ongoing, reached") and not over.allows("ongoing, reached")
 
 
 def test_a_move_for_a_harm_already_dealt_with_needs_the_reader_sure_it_is_over_and_handled():
@@ -95,11 +98,13 @@ def test_a_playbook_move_may_say_which_stage_it_needs_and_no_other(tmp_path):
 
 
 def test_the_playbooks_stage_bound_moves_are_the_ones_for_live_harm_and_harm_done():
-    needs = {m.id: m.needs for m in load_playbook() if m.needs}
-    assert needs["stop-unsafe-work-on-the-spot"] == "ongoing"
-    assert needs["tell-the-people-affected-promptly-and-plainly"] == "reached"
-    assert needs["let-them-lead-the-review-of-what-happened"] == "handled"
-    assert set(needs.values()) == {"ongoing", "reached", "handled", "group"}
+    needs = {m.id: m.stages for m in load_playbook() if m.needs}
+    assert needs["stop-unsafe-work-on-the-spot"] == ("ongoing",)
+    assert needs["tell-the-people-affected-promptly-and-plainly"] == ("reached",)
+    assert needs["let-them-lead-the-review-of-what-happened"] == ("handled",)
+    # A person in danger now: the harm still goes on and has reached them.
+    assert needs["stay-with-someone-in-immediate-danger"] == ("ongoing", "reached")
+    assert {s for stages in needs.values() for s in stages} == set(NEEDS)
 
 
 # Written blind to the banks and the project by a helper in session 26 (120, sha256

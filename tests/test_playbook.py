@@ -134,6 +134,26 @@ def test_an_answer_never_offers_two_moves_that_give_the_same_advice(tmp_path):
         assert sum(i.startswith("stop-") for i in ids) == 1, ids
 
 
+def test_an_answer_led_by_a_move_that_repeats_a_chosen_one_still_has_three_moves(tmp_path):
+    def move(title: str, kind: str, act: str = "", when: str = "") -> str:
+        text = _move(title, act, when or "A crew is working at height unsafely.")
+        return text.replace("step_in · safety", f"step_in · {kind}")
+
+    (tmp_path / "p.md").write_text(
+        "# Playbook: test\n\n"
+        + move("Stop your crew's unsafe work", "harm_now", "halt-unsafe-work")
+        + move("Clear the area at height", "harm_now", when="Work at height.")
+        + move("Count the crew at height", "harm_now", when="A crew at height.")
+        + move("Stop a contractor's hazard", "safety", "halt-unsafe-work", "A van blocks a lane.")
+        + move("Check the harness of the crew", "harm_now", when="A harness.")
+    )
+    composer = Composer(load_playbook(tmp_path), [HashingEmbeddings()], per_answer=3)
+    scenario = "A crew is working at height unsafely."
+    ids = [m.id for _, m in composer.choose(scenario, "step_in", lead=("safety",))]
+    assert ids[0] == "stop-a-contractor-s-hazard"
+    assert len(ids) == 3 and "stop-your-crew-s-unsafe-work" not in ids, ids
+
+
 def test_no_answer_from_the_shipped_playbook_repeats_an_act(moves):
     composer = Composer(moves, [HashingEmbeddings()])
     for scenario in (
