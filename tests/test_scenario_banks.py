@@ -23,6 +23,8 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "moves_harmkinds.jsonl",
     ROOT / "eval" / "harm_kinds_blind.jsonl",
     ROOT / "eval" / "harm_kinds_blind2.jsonl",
+    ROOT / "eval" / "acute_blind.jsonl",
+    ROOT / "eval" / "acute_blind2.jsonl",
 ]
 
 
