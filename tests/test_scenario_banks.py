@@ -25,6 +25,7 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "harm_kinds_blind2.jsonl",
     ROOT / "eval" / "acute_blind.jsonl",
     ROOT / "eval" / "acute_blind2.jsonl",
+    ROOT / "eval" / "acute_blind3.jsonl",
 ]
 
 
