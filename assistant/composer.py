@@ -184,9 +184,7 @@ def _safe_first(chosen: list[tuple[float, Move]], harm_now: bool) -> list[tuple[
         return chosen
     first = next((c for c in chosen if "harm_now" in c[1].kinds), None)
     ordered = chosen if first is None else [first, *(c for c in chosen if c is not first)]
-    last = max(
-        (i for i, c in enumerate(ordered) if {"ongoing", "acute"} & set(c[1].stages)), default=-1
-    )
+    last = max((i for i, c in enumerate(ordered) if "ongoing" in c[1].stages), default=-1)
     early = [c for c in ordered[: max(last, 0)] if c[1].stages == ("reached",)]
     if not early:
         return ordered

@@ -7,20 +7,15 @@ affected" for a harm that has reached people. A
 scaffold without its sign-off with a crew on it is live but has hurt nobody; a guest's
 invoice emailed to another guest last week has reached someone and is over.
 
-Four readings, each a probability: `ongoing` (something harmful is still happening and needs
-stopping or making safe), `reached` (someone has already been hurt or affected), `handled`
+Three readings, each a probability: `ongoing` (something harmful is still happening and needs
+stopping or making safe), `reached` (someone has already been hurt or affected) and `handled`
 (someone responsible has already done what it called for: made it safe, looked after whoever
-was affected, told whoever had to be told, put a fix in place) and `acute` (a person is in an
-emergency now - collapsed, overdosed, missing in danger, about to end their life - rather than
-harmed slowly, in the past, or not at all: the moves that call for emergency help need
-it). Each is a logistic regression over the composer's encoders beside one over the words'
-tf-idf n-grams (tense and time words - "yesterday", "is still", "right now" - are words),
-averaged; learnt from the harm bank's scenarios labelled with the first three facts, 200 more
-written for the four
+was affected, told whoever had to be told, put a fix in place). Each is a
+logistic regression over the composer's encoders beside one over the words' tf-idf n-grams
+(tense and time words - "yesterday", "is still", "right now" - are words), averaged; learnt
+from the harm bank's scenarios labelled with the three facts, 200 more written for the four
 combinations of the first two and 152 for incidents dealt with or not
-(`scenarios/harm_stage_train.jsonl`); `acute` from those rows labelled for it and 174 written
-in pairs for it alone (an emergency and the same setting without one). Fitted in seconds and
-cached.
+(`scenarios/harm_stage_train.jsonl`). Fitted in seconds and cached.
 """
 
 from __future__ import annotations
@@ -38,11 +33,11 @@ from assistant.fit_cache import cached_fit
 __all__ = ["STAGE_BANK_PATH", "STAGE_FACTS", "HarmStage", "StageReading", "load_harm_stage"]
 
 STAGE_BANK_PATH = Path(__file__).parent / "scenarios" / "harm_stage_train.jsonl"
-STAGE_FACTS = ("ongoing", "reached", "handled", "acute")
+STAGE_FACTS = ("ongoing", "reached", "handled")
 # Chosen by 5-fold cross-validation on the stage bank from 0.3, 1, 3 and 10, with the two
 # readers averaged (ongoing 0.973, reached 0.875; either alone reads reached worse).
 REGULARISATION = 3.0
-RECIPE = f"stage-v3 encoders+tfidf word1-2 char_wb3-5 C={REGULARISATION}"
+RECIPE = f"stage-v2 encoders+tfidf word1-2 char_wb3-5 C={REGULARISATION}"
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -57,23 +52,15 @@ NOT_REACHED_BELOW = 0.15
 # "yes" was right for at least 95% of the stage bank's scenarios in 5-fold cross-validation
 # (0.967; 0.931 at 0.5), the lowest such cut of 0.5, 0.55, ... 0.8.
 HANDLED_FROM = 0.55
-# Someone is in an emergency now (the moves that call for emergency help need it) from this
-# probability: of 0.10, 0.15, ... 0.50, the cut with the fewest 3 x missed + false alarms in
-# 5-fold cross-validation on the rows labelled with it (a miss costs three false alarms): 13
-# missed of 124 and 44 false of 729. The cut keeping recall at 0.95 (0.10) let through so much
-# that a crying colleague still got "stay with them" (docs/decisions-session38.md, A and A2).
-ACUTE_FROM = 0.2
 
 
 @dataclass(frozen=True)
 class StageReading:
-    """P(still happening), P(has already reached someone), P(already dealt with) and
-    P(someone is in an emergency now)."""
+    """P(still happening), P(has already reached someone) and P(already dealt with)."""
 
     ongoing: float
     reached: float
     handled: float = 0.0
-    acute: float = 0.0
 
     @property
     def dealt_with(self) -> bool:
@@ -84,9 +71,9 @@ class StageReading:
     def allows(self, needs: str) -> bool:
         """Whether a move written for `needs` fits: "ongoing" (something harmful is still
         happening: stop the work), "reached" (someone has been hurt or affected: tell them,
-        check on them), "handled" (it is over and dealt with: thank whoever did it) or "acute"
-        (someone is in an emergency now: call for help), or several of them, each allowed; a
-        move that needs none of them always does."""
+        check on them) or "handled" (it is over and dealt with: thank whoever did it), or
+        several of them ("ongoing, reached": someone in danger now), each allowed; a move that
+        needs none of them always does."""
         parts = [n.strip() for n in needs.split(",")]
         if len(parts) > 1:
             return all(self.allows(n) for n in parts)
@@ -94,8 +81,6 @@ class StageReading:
             return self.ongoing >= NOT_ONGOING_BELOW
         if needs == "reached":
             return self.reached >= NOT_REACHED_BELOW
-        if needs == "acute":
-            return self.acute >= ACUTE_FROM
         if needs == "handled":
             # Thanking someone for handling what is still going on would be worse than
             # leaving the move out: this one needs the reader sure.
@@ -116,7 +101,7 @@ def _word_pipeline() -> Any:
 
 
 class HarmStage:
-    """Reads the stage facts from a scenario's vector and its words."""
+    """Reads `ongoing` and `reached` from a scenario's vector and its words."""
 
     def __init__(self) -> None:
         self._by_meaning: dict[str, Any] = {}
@@ -126,22 +111,20 @@ class HarmStage:
         """Learn from rows with `scenario` and a boolean for each of STAGE_FACTS."""
         from sklearn.linear_model import LogisticRegression
 
-        # Each fact is learnt from the rows labelled with it: the rows written for `acute`
-        # alone say nothing about the other three.
-        texts = [str(r["scenario"]) for r in rows]
-        vectors = encode(texts)
+        usable = [r for r in rows if all(isinstance(r.get(f), bool) for f in STAGE_FACTS)]
+        texts = [str(r["scenario"]) for r in usable]
+        x = encode(texts)
         for fact in STAGE_FACTS:
-            labelled = [i for i, r in enumerate(rows) if isinstance(r.get(fact), bool)]
-            y = [bool(rows[i][fact]) for i in labelled]
+            y = [bool(r[fact]) for r in usable]
             if len(set(y)) < 2:
                 raise ValueError(f"need scenarios with and without '{fact}' to learn from")
             model = LogisticRegression(C=REGULARISATION, max_iter=2000)
-            self._by_meaning[fact] = model.fit(vectors[labelled], y)
-            self._by_words[fact] = _word_pipeline().fit([texts[i] for i in labelled], y)
+            self._by_meaning[fact] = model.fit(x, y)
+            self._by_words[fact] = _word_pipeline().fit(texts, y)
         return self
 
     def read(self, scenario: str, vector: np.ndarray) -> StageReading:
-        """The four probabilities for one scenario, given its encoders' vector."""
+        """The three probabilities for one scenario, given its encoders' vector."""
         p = {}
         for fact in STAGE_FACTS:
             meaning = self._by_meaning[fact].predict_proba(vector.reshape(1, -1))[0][1]

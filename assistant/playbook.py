@@ -48,7 +48,7 @@ _MOVE = re.compile(r"^## +(?P<title>.+?)\s*$(?P<body>.*?)(?=^## |\Z)", re.M | re
 _FIELD = re.compile(r"^\*(?P<label>[A-Za-z ]+):\*\s*(?P<value>.+?)\s*$", re.M)
 _SLOT = re.compile(r"\{(\w+)\}")
 _SLOTS = {"owner", "task"}
-NEEDS = ("ongoing", "reached", "handled", "acute", "group")
+NEEDS = ("ongoing", "reached", "handled", "group")
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,8 @@ class Move:
     acts: tuple[str, ...] = ()
     # What the situation must hold for this move to make sense ("*Needs:*"): a harm still
     # "ongoing" (stop the work), that has "reached" someone (tell the people affected) or that
-    # someone has already "handled" (thank them, let them lead the review), or a person "acute"ly
-    # in danger now (call the emergency services), read by harm_stage.py; or a "group" that
-    # owns the decision (back the team's call).
+    # someone has already "handled" (thank them, let them lead the review), read by
+    # harm_stage.py; or a "group" that owns the decision (back the team's call).
     needs: str = ""
     # A move that records what happened ("*Order:* after") comes after the moves that act:
     # make it safe and tell who must know, then write it down.

@@ -9,7 +9,6 @@ import pytest
 from assistant.composer import situation_kinds
 from assistant.errors import ConfigError
 from assistant.harm_stage import (
-    ACUTE_FROM,
     HANDLED_FROM,
     NOT_ONGOING_BELOW,
     NOT_REACHED_BELOW,
@@ -37,11 +36,6 @@ ROWS = [
         ("yesterday a customer was hurt, last thing we did was call", False, True, True),
         ("next month we plan the move", False, False, False),
     )
-] + [
-    # Rows written for the emergency reading alone carry no other fact.
-    {"scenario": f"{text} case {i}", "acute": acute}
-    for i in range(8)
-    for text, acute in (("he is hurt now and still not moving", True), ("hurt last month", False))
 ]
 
 
@@ -56,7 +50,6 @@ def test_each_fact_is_learnt_from_scenarios_labelled_with_it():
     assert live.ongoing > 0.5 > live.reached
     assert over.reached > 0.5 > over.ongoing
     assert over.handled > 0.5 > live.handled
-    assert read("he is hurt now and still not moving case 9").acute > 0.5 > over.acute
 
 
 def test_a_move_is_left_out_only_when_the_reader_is_sure_its_harm_is_elsewhere_in_time():
@@ -70,11 +63,6 @@ def test_a_move_is_left_out_only_when_the_reader_is_sure_its_harm_is_elsewhere_i
     # Several stages: each must be allowed (someone in danger now).
     assert unsure.allows("ongoing, reached")
     assert not nothing_yet.allows("ongoing, reached") and not over.allows("ongoing, reached")
-
-
-def test_a_move_for_someone_in_an_emergency_needs_the_reader_to_find_one():
-    assert StageReading(ongoing=0.9, reached=0.9, acute=ACUTE_FROM).allows("acute")
-    assert not StageReading(ongoing=0.9, reached=0.9, acute=ACUTE_FROM - 0.01).allows("acute")
 
 
 def test_a_move_for_a_harm_already_dealt_with_needs_the_reader_sure_it_is_over_and_handled():
@@ -114,9 +102,8 @@ def test_the_playbooks_stage_bound_moves_are_the_ones_for_live_harm_and_harm_don
     assert needs["stop-unsafe-work-on-the-spot"] == ("ongoing",)
     assert needs["tell-the-people-affected-promptly-and-plainly"] == ("reached",)
     assert needs["let-them-lead-the-review-of-what-happened"] == ("handled",)
-    # A person in an emergency now, not a harm that is chronic, over or has hurt nobody.
-    assert needs["stay-with-someone-in-immediate-danger"] == ("acute",)
-    assert needs["call-the-emergency-services-first-then-report"] == ("acute",)
+    # A person in danger now: the harm still goes on and has reached them.
+    assert needs["stay-with-someone-in-immediate-danger"] == ("ongoing", "reached")
     assert {s for stages in needs.values() for s in stages} == set(NEEDS)
 
 
@@ -186,52 +173,3 @@ def test_the_headline_of_an_incident_dealt_with_leaves_the_follow_up_with_whoeve
     assert "dealt with" not in Composer._headline(back, facts)
     inside = Assessment(verdict="step_in", confidence=0.8, signals=[], probabilities={})
     assert "dealt with" not in Composer._headline(inside, facts, dealt=True)
-
-
-# Written blind by a helper in session 38 from the label's definition alone (120, sha256
-# 410f3934...; the 21 within cosine 0.62 of a training bank left out): 39 emergencies, 60 harms
-# that are not one. Read once with the cut chosen by cross-validation: 0.974 and 0.067.
-@pytest.mark.slow
-def test_an_emergency_is_told_from_a_harm_that_is_not_one_on_scenarios_written_blind(real_coach):
-    from assistant.harm_stage import ACUTE_FROM
-
-    rows = [json.loads(line) for line in (ROOT / "eval" / "acute_blind2.jsonl").open()]
-    found = [real_coach.composer.harm_stage(r["scenario"]).acute >= ACUTE_FROM for r in rows]
-    emergencies = [f for f, r in zip(found, rows, strict=True) if r["acute"]]
-    others = [f for f, r in zip(found, rows, strict=True) if not r["acute"]]
-    assert sum(emergencies) / len(emergencies) >= 0.95
-    assert sum(others) / len(others) <= 0.10
-
-
-EMERGENCY_MOVES = {
-    "stay-with-someone-in-immediate-danger",
-    "call-the-emergency-services-first-then-report",
-}
-
-
-def _moves(coach, scenario):
-    plan = coach.composer.compose(scenario, coach.assessor.assess(scenario))
-    return {m.id for m in plan.moves}
-
-
-@pytest.mark.slow
-def test_someone_who_collapsed_just_now_gets_emergency_help(real_coach):
-    collapsed = (
-        "One of my pickers has just dropped to the floor between the racks. He isn't answering "
-        "when we say his name and his breathing sounds strange. What do I do?"
-    )
-    assert EMERGENCY_MOVES & _moves(real_coach, collapsed)
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emergency reading learnt 'says she's alright' from emergencies played down "
-    "(0.66 here, session 38); rows where someone who is not in danger says so are missing",
-)
-def test_a_colleague_in_tears_who_says_she_is_alright_gets_no_emergency_help(real_coach):
-    upset = (
-        "One of my pickers was in tears in the canteen after her review went badly this "
-        "morning. She says she's alright now, just embarrassed, and she's back on shift."
-    )
-    assert not EMERGENCY_MOVES & _moves(real_coach, upset)
