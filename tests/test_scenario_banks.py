@@ -26,6 +26,7 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "acute_blind.jsonl",
     ROOT / "eval" / "acute_blind2.jsonl",
     ROOT / "eval" / "acute_blind3.jsonl",
+    ROOT / "eval" / "acute_blind4.jsonl",
 ]
 
 
