@@ -29,6 +29,7 @@ OTHER_EVAL_SETS = [
     ROOT / "eval" / "acute_blind4.jsonl",
     ROOT / "eval" / "moves_blind8.jsonl",
     ROOT / "eval" / "moves_blind9.jsonl",
+    ROOT / "eval" / "moves_blind10.jsonl",
 ]
 
 
