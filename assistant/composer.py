@@ -182,7 +182,10 @@ def _safe_first(chosen: list[tuple[float, Move]], harm_now: bool) -> list[tuple[
     move written for a harm still going on. Only the order changes."""
     if not harm_now:
         return chosen
-    first = next((c for c in chosen if "harm_now" in c[1].kinds), None)
+    # A move written for a harm still going on, not any move of the kind: "tell your boss" and
+    # "protect whoever raised the alarm" answer harm now too, but stop nothing (a backdated gas
+    # safety certificate was led by "tell your boss" ahead of "refuse to falsify").
+    first = next((c for c in chosen if "ongoing" in c[1].stages), None)
     ordered = chosen if first is None else [first, *(c for c in chosen if c is not first)]
     last = max((i for i, c in enumerate(ordered) if "ongoing" in c[1].stages), default=-1)
     early = [c for c in ordered[: max(last, 0)] if c[1].stages == ("reached",)]
@@ -673,11 +676,13 @@ class Composer:
         harm_kinds: Sequence[str] = (),
     ) -> Evidence:
         """What the ranker reads about a scenario."""
+        queries = self._queries(scenario)
         return Evidence(
             self.encoder_fits(scenario),
             frozenset(kinds),
             frozenset(cue_kinds),
             frozenset(harm_kinds),
+            np.concatenate(queries) / np.sqrt(len(queries)),
         )
 
     def _cache_file(self, index: int, texts: list[str]) -> Path | None:

@@ -139,9 +139,14 @@ def test_nobody_is_told_to_inform_the_people_affected_before_anyone_is(real_coac
 
     stage = composer.harm_stage(scenario)
     assert stage is not None and stage.ongoing >= 0.5 and not stage.allows("reached")
-    # Without the stage, the harm's kinds alone (a legal duty) bring the move in.
-    assert "tell-the-people-affected-promptly-and-plainly" in chosen(None)
-    assert "tell-the-people-affected-promptly-and-plainly" not in chosen(stage)
+    # The harm's kinds (a legal duty) make the move a candidate; the stage rules it out. (Until
+    # session 39 the ranking also chose it without the stage; what readers chose for the
+    # nearest labelled scenarios no longer does.)
+    tell = next(
+        m for m in composer.moves if m.id == "tell-the-people-affected-promptly-and-plainly"
+    )
+    assert set(tell.kinds) & set(harmed) and not stage.allows(tell.needs)
+    assert tell.id not in chosen(stage)
     plan = composer.compose(scenario, assessment)
     assert plan.moves[0].id == "stop-unsafe-work-on-the-spot"
 

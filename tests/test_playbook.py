@@ -227,6 +227,41 @@ def test_a_ranker_learnt_from_labelled_choices_prefers_the_moves_readers_marked_
     assert 3 <= ours["moves_per_answer"] <= 5
 
 
+def test_the_ranker_reads_which_moves_readers_chose_for_the_nearest_labelled_scenarios(moves):
+    import numpy as np
+
+    from assistant.move_ranker import NEIGHBOURS, Evidence, MoveRanker
+
+    ranker = MoveRanker(moves)
+    step_in = [i for i, m in enumerate(moves) if "step_in" in m.verdicts]
+    safeguarding = next(i for i, m in enumerate(moves) if m.id.startswith("refer-safeguarding"))
+    dim = NEIGHBOURS + 2
+    vectors = np.eye(dim)  # each labelled scenario in a direction of its own
+    choices = [
+        {"scenario": f"labelled {n}", "label": "step_in", "good": [moves[safeguarding].id]}
+        for n in range(2)
+    ] + [
+        {"scenario": f"labelled {n}", "label": "step_in", "good": [moves[step_in[0]].id]}
+        for n in range(2, dim)
+    ]
+    by_text = {c["scenario"]: vectors[n] for n, c in enumerate(choices)}
+
+    def evidence_for(text: str) -> Evidence:
+        fits = [np.zeros(len(moves))]
+        return Evidence(fits, frozenset(), frozenset(), vector=by_text.get(text, vectors[0]))
+
+    ranker.fit(choices, evidence_for)
+    near_first = (vectors[0] * 0.9 + vectors[2] * 0.1) / np.linalg.norm([0.9, 0.1])
+    probe = evidence_for("new")
+    probe = Evidence(probe.fits, frozenset(), frozenset(), vector=near_first)
+    columns = ranker._neighbours(probe, leave_out=None)
+    assert columns[safeguarding, 1] > 0.99  # the nearest labelled scenario chose it
+    assert columns[safeguarding, 0] > columns[step_in[0], 0]
+    # While learning, a labelled scenario is not its own neighbour.
+    alone = ranker._neighbours(evidence_for("labelled 0"), leave_out=0)
+    assert alone[safeguarding, 1] == 0.0
+
+
 def test_another_playbook_is_ranked_by_the_hand_set_weights(fake_settings, tmp_path):
     import shutil
 
@@ -592,6 +627,25 @@ def test_while_harm_is_happening_the_move_that_stops_it_is_said_first(moves):
         "protect-whoever-raised-the-alarm",
     ]
     assert _safe_first(chosen, harm_now=False) == chosen  # otherwise the ranking's order
+
+
+def test_telling_the_boss_is_never_brought_ahead_of_the_move_that_stops_the_harm(moves):
+    from assistant.composer import _safe_first
+
+    by_id = {m.id: m for m in moves}
+    chosen = [
+        (0.9, by_id["tell-your-boss-before-they-hear-it"]),  # of the kind harm_now, stops nothing
+        (0.8, by_id["refuse-to-falsify-and-say-why"]),
+        (0.7, by_id["stop-the-damage-before-gathering-facts"]),
+    ]
+    acting = [m.id for _, m in _safe_first(chosen, harm_now=True)]
+    assert acting == [
+        "stop-the-damage-before-gathering-facts",
+        "tell-your-boss-before-they-hear-it",
+        "refuse-to-falsify-and-say-why",
+    ]
+    nothing_stops = chosen[:2]  # a backdated certificate: the refusal keeps its place
+    assert _safe_first(nothing_stops, harm_now=True) == nothing_stops
 
 
 def test_aftercare_for_someone_already_hurt_never_comes_before_the_moves_that_make_it_safe(moves):
